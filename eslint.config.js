@@ -1,0 +1,33 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+// Imports only go inward (see docs/architecture.md): shared imports nothing of ours, core never electron.
+const layer = (files, patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  layer(['src-shared/**'], [
+    { group: ['**/src-main/**', '**/src-renderer/**', 'electron', 'node:*'], message: 'src-shared imports nothing of ours, no Node and no electron.' },
+  ]),
+  layer(['src-main/core/**', 'src-main/host/**', 'src-main/cli/**', 'src-main/quickapp/**', 'src-main/router/**'], [
+    { group: ['electron', 'electron-store', '**/electron/**'], message: 'Only src-main/electron may import electron.' },
+    { group: ['**/src-renderer/**'], message: 'The main side never imports the renderer.' },
+  ]),
+  layer(['src-renderer/**'], [
+    { group: ['**/src-main/**', 'electron', 'node:*'], message: 'The renderer only talks to src-shared and the bridge.' },
+  ]),
+);

@@ -1,0 +1,697 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID, createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import mime from 'mime-types';
+import { FailCode, VelaError } from '../../src-shared/codes.js';
+import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
+import type { SettingsPatch } from '../../src-shared/schemas.js';
+import { isFinished, type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
+import { toInternalUri } from '../../src-shared/uri.js';
+import { validateFilename, validateHeaders, validateSha256, validateToken, validateUrl } from '../../src-shared/validate.js';
+import { agentsFor } from './agents.js';
+import { chooseFilename, commitFile } from './filename.js';
+import { moveToGallery } from './gallery.js';
+import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
+import { PartialFiles } from './partial-files.js';
+import { ProfileRegistry } from './profiles.js';
+import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
+import type { TaskStore } from './store.js';
+import { RateLimiter } from './throttle.js';
+import { AttemptFailure, runAttempt, type PartialMeta } from './transfer.js';
+
+/**
+ * The download engine: tasks, their queue, their listeners and their lifecycle. It knows nothing of
+ * Electron, HTTP hosts or windows; every front door (IPC, browser host, CLI, quick-app module) calls it.
+ */
+
+export interface DownloadRequest {
+  url: unknown;
+  header?: unknown;
+  filename?: unknown;
+  description?: string;
+  /** Profile id; default: the active profile of the settings. */
+  device?: string;
+  sha256?: string;
+  speedLimit?: number;
+}
+
+export interface EngineOptions {
+  dataDir: string;
+  store: TaskStore;
+  /** Start downloading at once (default). false = only record tasks (the CLI without --wait, no engine running). */
+  autoStart?: boolean;
+  /** Socket idle timeout per attempt. */
+  idleTimeoutMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** How often coalesced progress is emitted. */
+  progressIntervalMs?: number;
+  /** Stands in for the user's home when picking gallery folders (the CLI's --gallery-dir). */
+  galleryHome?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface EngineEvents {
+  task: [TaskRecord];
+  progress: [TaskProgress[]];
+  removed: [string];
+}
+
+/** Why a running attempt was aborted; anything else that aborts it is a failure. */
+class Interrupt {
+  constructor(readonly kind: 'pause' | 'cancel' | 'stop' | 'remove') {}
+}
+
+interface Running {
+  controller: AbortController;
+  bytes: number;
+  lastBytes: number;
+  speed: number;
+  limiter: RateLimiter;
+  done: Promise<void>;
+}
+
+type Outcome = { ok: true; result: DownloadResult } | { ok: false; error: VelaError };
+type Waiter = { resolve: (result: DownloadResult) => void; reject: (error: VelaError) => void };
+
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly paths: DataPaths;
+  readonly profiles: ProfileRegistry;
+  readonly store: TaskStore;
+  #started = false;
+  #queue = new Set<string>();
+  #running = new Map<string, Running>();
+  #waiters = new Map<string, Waiter[]>();
+  #offlineTimers = new Map<string, NodeJS.Timeout>();
+  #progressTimer: NodeJS.Timeout | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
+  #globalLimiter = new RateLimiter(0);
+  #profileLimiters = new Map<string, RateLimiter>();
+  #partials: PartialFiles;
+  /** Tokens whose file is committed but whose completion may not be in the store file yet. */
+  #committedSidecars = new Set<string>();
+  readonly #options: Required<Omit<EngineOptions, 'galleryHome' | 'store' | 'dataDir'>> & Pick<EngineOptions, 'galleryHome'>;
+
+  constructor(options: EngineOptions) {
+    super();
+    this.paths = dataPaths(options.dataDir);
+    this.store = options.store;
+    this.profiles = new ProfileRegistry(options.store);
+    this.#options = {
+      autoStart: options.autoStart ?? true,
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      retryBaseMs: options.retryBaseMs ?? 1_000,
+      retryMaxMs: options.retryMaxMs ?? 30_000,
+      progressIntervalMs: options.progressIntervalMs ?? 250,
+      galleryHome: options.galleryHome,
+      env: options.env ?? process.env,
+    };
+    this.#partials = new PartialFiles(this.paths.partialDir);
+    this.#globalLimiter.bytesPerSecond = this.settings.speedLimit;
+    fs.mkdirSync(this.paths.partialDir, { recursive: true });
+    this.#reconcile();
+    this.store.onFlush(() => {
+      for (const token of this.#committedSidecars) this.#partials.remove(token);
+      this.#committedSidecars.clear();
+    });
+    if (this.#options.autoStart) this.start();
+  }
+
+  get settings(): Settings {
+    return this.store.settings;
+  }
+
+  /** Begin driving tasks: whatever an earlier process left unfinished goes back in the queue. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    for (const task of this.#sortedTasks()) {
+      if (task.state === 'queued' || task.state === 'running') {
+        if (task.state === 'running') this.#update(task, { state: 'queued' });
+        this.#queue.add(task.token);
+      }
+    }
+    this.#schedule();
+  }
+
+  /** Stop every running transfer (they go back to queued, bytes kept) and write the store. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    const running = [...this.#running.values()];
+    for (const run of running) run.controller.abort(new Interrupt('stop'));
+    await Promise.allSettled(running.map((r) => r.done));
+    for (const timer of this.#offlineTimers.values()) clearTimeout(timer);
+    this.#offlineTimers.clear();
+    this.#stopProgress();
+    this.#updateKeepAlive();
+    this.store.flush();
+  }
+
+  // ---- the quick-app surface ------------------------------------------------------------------
+
+  /** Validates and records a task; answers at once (202/203 before any byte moves). */
+  download(request: DownloadRequest): TaskRecord {
+    const url = validateUrl(request.url);
+    const headers = validateHeaders(request.header);
+    const requestedFilename = validateFilename(request.filename);
+    const sha256 = validateSha256(request.sha256);
+    const profile = request.device === undefined ? this.profiles.default : this.profiles.require(request.device);
+    if (!profile.supported) {
+      throw new VelaError(FailCode.NotSupported, `${profile.name} does not support system.request downloads (feature not supported)`);
+    }
+    const now = Date.now();
+    const task: TaskRecord = {
+      token: randomUUID(),
+      url: url.href,
+      headers,
+      requestedFilename,
+      description: request.description,
+      profileId: profile.id,
+      storage: profile.device.storage ?? 'cache',
+      listenerRule: profile.device.listenerRule ?? 'all',
+      state: 'queued',
+      bytes: 0,
+      total: null,
+      sha256,
+      speedLimit: request.speedLimit || undefined,
+      createdAt: now,
+      updatedAt: now,
+    };
+    // A task recorded for another process to run must be on disk before its token is handed out.
+    this.store.putTask(task, { immediate: !this.#started });
+    this.emit('task', task);
+    if (this.#started) {
+      this.#queue.add(task.token);
+      this.#schedule();
+    }
+    return task;
+  }
+
+  get(token: unknown): TaskRecord {
+    const id = validateToken(token);
+    const task = this.store.getTask(id);
+    if (!task) throw new VelaError(FailCode.TaskNotFound, `download task does not exist: ${id}`);
+    return task;
+  }
+
+  list(): TaskRecord[] {
+    return this.#sortedTasks();
+  }
+
+  /** Resolves when the task completes; rejects with 1000 (failed/cancelled) or 1001 (unknown/removed). */
+  whenDone(token: unknown): Promise<DownloadResult> {
+    let task: TaskRecord;
+    try {
+      task = this.get(token);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const settled = this.#outcome(task);
+    if (settled) return settled.ok ? Promise.resolve(settled.result) : Promise.reject(settled.error);
+    return new Promise((resolve, reject) => {
+      const list = this.#waiters.get(task.token) ?? [];
+      list.push({ resolve, reject });
+      this.#waiters.set(task.token, list);
+      this.#updateKeepAlive();
+    });
+  }
+
+  // ---- desktop controls --------------------------------------------------------------------
+
+  pause(token: unknown): TaskRecord {
+    const task = this.get(token);
+    if (task.state === 'running') this.#running.get(task.token)?.controller.abort(new Interrupt('pause'));
+    else if (task.state === 'queued') {
+      this.#queue.delete(task.token);
+      this.#clearOfflineTimer(task.token);
+      this.#update(task, { state: 'paused', message: undefined });
+    } else if (task.state !== 'paused') throw this.#wrongState(task, 'pause');
+    return task;
+  }
+
+  resume(token: unknown): TaskRecord {
+    const task = this.get(token);
+    if (task.state !== 'paused') {
+      if (task.state === 'queued' || task.state === 'running') return task;
+      throw this.#wrongState(task, 'resume');
+    }
+    this.#enqueue(task);
+    return task;
+  }
+
+  cancel(token: unknown): TaskRecord {
+    const task = this.get(token);
+    if (isFinished(task.state)) throw this.#wrongState(task, 'cancel');
+    const run = this.#running.get(task.token);
+    if (run) run.controller.abort(new Interrupt('cancel'));
+    else this.#finishCancelled(task);
+    return task;
+  }
+
+  /** A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired link. */
+  retry(token: unknown, newUrl?: string): TaskRecord {
+    const task = this.get(token);
+    if (task.state !== 'failed' && task.state !== 'cancelled') throw this.#wrongState(task, 'retry');
+    const url = newUrl === undefined ? task.url : validateUrl(newUrl).href;
+    task.url = url;
+    task.code = undefined;
+    task.message = undefined;
+    task.completedAt = undefined;
+    this.#enqueue(task);
+    return task;
+  }
+
+  /** Forget a task; with deleteFile its downloaded file goes too. Waiting listeners get 1001. */
+  async remove(token: unknown, deleteFile = false): Promise<void> {
+    const task = this.get(token);
+    const run = this.#running.get(task.token);
+    if (run) {
+      run.controller.abort(new Interrupt('remove'));
+      await run.done;
+    }
+    this.#queue.delete(task.token);
+    this.#clearOfflineTimer(task.token);
+    this.#partials.remove(task.token);
+    if (deleteFile && task.state === 'completed' && task.path) fs.rmSync(task.path, { force: true });
+    this.store.deleteTask(task.token);
+    this.emit('removed', task.token);
+    this.#settleWaiters(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
+  }
+
+  /** Move a completed image, video or audio file from the cache to the gallery folders. */
+  async moveToGallery(token: unknown, galleryHome?: string): Promise<{ token: string; path: string }> {
+    const task = this.get(token);
+    if (task.state !== 'completed' || !task.path) throw new VelaError(FailCode.IllegalArgument, `the task has not completed (state ${task.state})`);
+    if (task.galleryPath) throw new VelaError(FailCode.IllegalArgument, `already moved to the gallery: ${task.galleryPath}`);
+    if (!fs.existsSync(task.path)) throw new VelaError(FailCode.DownloadFailed, `the file is no longer in the cache: ${task.path}`);
+    const dirs = galleryDirs({ home: galleryHome ?? this.#options.galleryHome, overrides: this.settings.galleryDirs, env: this.#options.env });
+    const moved = await moveToGallery(task.path, dirs, task.mime);
+    this.#update(task, { galleryPath: moved, path: moved }, true);
+    return { token: task.token, path: moved };
+  }
+
+  updateSettings(patch: SettingsPatch): Settings {
+    if (patch.activeProfile !== undefined) this.profiles.require(patch.activeProfile);
+    const next: Settings = {
+      ...this.settings,
+      ...patch,
+      galleryDirs: { ...this.settings.galleryDirs, ...(patch.galleryDirs ?? {}) },
+    };
+    this.store.setSettings(next);
+    this.#globalLimiter.bytesPerSecond = next.speedLimit;
+    this.#schedule();
+    return next;
+  }
+
+  /** A profile changed (e.g. back online): apply its bandwidth and let waiting tasks go. */
+  profileChanged(): void {
+    for (const [id, limiter] of this.#profileLimiters) limiter.bytesPerSecond = this.profiles.find(id)?.link.bandwidth ?? 0;
+    this.#schedule();
+  }
+
+  /** Whether the engine has anything that will still happen: running or runnable tasks, or listeners. */
+  get busy(): boolean {
+    return this.#running.size > 0 || this.#waiters.size > 0 || (this.#started && this.#queue.size > 0);
+  }
+
+  // ---- scheduling ----------------------------------------------------------------------------
+
+  #enqueue(task: TaskRecord): void {
+    this.#update(task, { state: 'queued' });
+    if (this.#started) {
+      this.#queue.add(task.token);
+      this.#schedule();
+    }
+  }
+
+  /** Start queued tasks, oldest first, within the global cap and each profile's cap. */
+  #schedule(): void {
+    if (!this.#started) return;
+    const perProfile = new Map<string, number>();
+    for (const token of this.#running.keys()) {
+      const id = this.store.getTask(token)?.profileId ?? '';
+      perProfile.set(id, (perProfile.get(id) ?? 0) + 1);
+    }
+    for (const token of this.#queue) {
+      if (this.#running.size >= this.settings.concurrency) break;
+      const task = this.store.getTask(token);
+      if (!task || task.state !== 'queued') {
+        this.#queue.delete(token);
+        continue;
+      }
+      const profile = this.#profileOf(task);
+      if (profile.link.offline) {
+        this.#waitForNetwork(task, profile);
+        continue;
+      }
+      const cap = profile.device.maxConcurrent;
+      const count = perProfile.get(profile.id) ?? 0;
+      if (cap !== undefined && count >= cap) continue;
+      perProfile.set(profile.id, count + 1);
+      this.#queue.delete(token);
+      this.#clearOfflineTimer(token);
+      this.#startTask(task, profile);
+    }
+    this.#updateKeepAlive();
+  }
+
+  #waitForNetwork(task: TaskRecord, profile: DeviceProfile): void {
+    if (task.message !== 'waiting for the network') this.#update(task, { message: 'waiting for the network' });
+    const timeout = profile.link.offlineTimeoutMs;
+    if (timeout === undefined || this.#offlineTimers.has(task.token)) return;
+    const timer = setTimeout(() => {
+      this.#offlineTimers.delete(task.token);
+      if (task.state !== 'queued') return;
+      this.#queue.delete(task.token);
+      this.#fail(task, `network error: offline for more than ${timeout} ms`);
+    }, timeout);
+    this.#offlineTimers.set(task.token, timer);
+  }
+
+  #clearOfflineTimer(token: string): void {
+    const timer = this.#offlineTimers.get(token);
+    if (timer) clearTimeout(timer);
+    this.#offlineTimers.delete(token);
+  }
+
+  #startTask(task: TaskRecord, profile: DeviceProfile): void {
+    const controller = new AbortController();
+    const run: Running = {
+      controller,
+      bytes: this.#partials.size(task.token),
+      lastBytes: 0,
+      speed: 0,
+      limiter: new RateLimiter(task.speedLimit ?? 0),
+      done: Promise.resolve(),
+    };
+    run.lastBytes = run.bytes;
+    this.#running.set(task.token, run);
+    this.#update(task, { state: 'running', message: undefined, bytes: run.bytes });
+    this.#startProgress();
+    run.done = this.#drive(task, profile, run)
+      .catch((error: unknown) => this.#fail(task, `internal error: ${(error as Error).message}`))
+      .finally(() => {
+        this.#running.delete(task.token);
+        if (this.#running.size === 0) this.#stopProgress();
+        this.#schedule();
+      });
+  }
+
+  /** The attempt loop of one task: resume, retry with backoff, verify, commit. */
+  async #drive(task: TaskRecord, profile: DeviceProfile, run: Running): Promise<void> {
+    const { signal } = run.controller;
+    let failuresInRow = 0;
+    let meta = this.#partials.readMeta(task.token);
+    for (;;) {
+      const before = this.#partials.size(task.token);
+      try {
+        const result = await runAttempt({
+          url: task.url,
+          headers: task.headers,
+          partialPath: this.#partials.dataPath(task.token),
+          meta,
+          agents: agentsFor(task.url, this.settings.proxy, this.#options.env),
+          idleTimeoutMs: this.#options.idleTimeoutMs,
+          signal,
+          limiters: () => [this.#globalLimiter, this.#profileLimiter(profile), run.limiter],
+          dropAfterBytes: this.#dropPoint(profile, task),
+          latencyMs: profile.link.latencyMs,
+          onStart: (next, offset) => {
+            meta = next;
+            this.#partials.writeMeta(task.token, next);
+            run.bytes = offset;
+            run.lastBytes = Math.min(run.lastBytes, offset);
+            this.#checkQuota(task, profile, next.total, offset);
+            if (task.total !== next.total || task.bytes !== offset) this.#update(task, { total: next.total, bytes: offset });
+          },
+          onBytes: (n) => {
+            run.bytes += n;
+            const quota = profile.device.quotaBytes;
+            if (quota !== undefined && task.total === null && this.#usedBytes(task) > quota) {
+              run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`));
+            }
+          },
+        });
+        meta = result.meta;
+        break;
+      } catch (error) {
+        const reason = signal.aborted ? signal.reason : error;
+        if (reason instanceof Interrupt) return this.#interrupted(task, reason);
+        if (reason instanceof VelaError) {
+          this.#partials.remove(task.token);
+          return this.#fail(task, reason.message);
+        }
+        if (!(reason instanceof AttemptFailure)) throw reason;
+        if (/insufficient space/.test(reason.message)) this.#partials.remove(task.token);
+        const progressed = this.#partials.size(task.token) > before;
+        failuresInRow = progressed ? 1 : failuresInRow + 1;
+        if (!reason.transient) return this.#fail(task, reason.message);
+        if (failuresInRow >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
+          return this.#fail(task, `${reason.message} (gave up after ${failuresInRow} attempts)`);
+        }
+        const wait = reason.retryAfterMs ?? retryDelay(failuresInRow, { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs });
+        this.#update(task, { message: `${reason.message}; retrying` });
+        try {
+          await delay(wait, undefined, { signal });
+        } catch {
+          const why = signal.reason;
+          if (why instanceof Interrupt) return this.#interrupted(task, why);
+          throw why;
+        }
+      }
+    }
+    await this.#complete(task, meta);
+  }
+
+  async #complete(task: TaskRecord, meta: PartialMeta | undefined): Promise<void> {
+    const partialPath = this.#partials.dataPath(task.token);
+    if (task.sha256) {
+      const actual = await sha256File(partialPath);
+      if (actual !== task.sha256) {
+        this.#partials.remove(task.token);
+        return this.#fail(task, `checksum mismatch: expected sha256 ${task.sha256}, got ${actual}; the file was not kept`);
+      }
+    }
+    const name = chooseFilename({
+      requested: task.requestedFilename,
+      contentDisposition: meta?.contentDisposition,
+      url: new URL(task.url),
+      contentType: meta?.contentType,
+    });
+    const dir = this.#partitionDir(task.storage);
+    const finalName = await commitFile(partialPath, dir, name);
+    const finalPath = path.join(dir, finalName);
+    // Crash safety without a store write per file: the sidecar says where the bytes went until the store has it.
+    this.#partials.markCommitted(task.token, finalName);
+    this.#committedSidecars.add(task.token);
+    const size = fs.statSync(finalPath).size;
+    const type = meta?.contentType?.split(';')[0]?.trim();
+    this.#update(task, {
+      state: 'completed',
+      name: finalName,
+      uri: toInternalUri(task.storage, finalName),
+      path: finalPath,
+      mime: type && type !== 'application/octet-stream' ? type : mime.lookup(finalName) || type || undefined,
+      bytes: size,
+      total: size,
+      completedAt: Date.now(),
+      message: undefined,
+    });
+    this.#settleWaiters(task.token, this.#outcome(task)!);
+  }
+
+  #interrupted(task: TaskRecord, interrupt: Interrupt): void {
+    switch (interrupt.kind) {
+      case 'pause':
+        this.#update(task, { state: 'paused', message: undefined, bytes: this.#partials.size(task.token) });
+        return;
+      case 'stop':
+        this.#update(task, { state: 'queued', bytes: this.#partials.size(task.token) });
+        return;
+      case 'cancel':
+        this.#finishCancelled(task);
+        return;
+      case 'remove':
+        return;
+    }
+  }
+
+  #finishCancelled(task: TaskRecord): void {
+    this.#queue.delete(task.token);
+    this.#clearOfflineTimer(task.token);
+    this.#partials.remove(task.token);
+    this.#update(task, { state: 'cancelled', code: FailCode.DownloadFailed, message: 'cancelled', bytes: 0, completedAt: Date.now() });
+    this.#settleWaiters(task.token, this.#outcome(task)!);
+  }
+
+  #fail(task: TaskRecord, message: string): void {
+    this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, bytes: this.#partials.size(task.token), completedAt: Date.now() });
+    this.#settleWaiters(task.token, this.#outcome(task)!);
+  }
+
+  // ---- simulation and quota ------------------------------------------------------------------
+
+  #profileOf(task: TaskRecord): DeviceProfile {
+    return this.profiles.find(task.profileId) ?? this.profiles.require('desktop');
+  }
+
+  #profileLimiter(profile: DeviceProfile): RateLimiter {
+    let limiter = this.#profileLimiters.get(profile.id);
+    if (!limiter) {
+      limiter = new RateLimiter(profile.link.bandwidth ?? 0);
+      this.#profileLimiters.set(profile.id, limiter);
+    }
+    return limiter;
+  }
+
+  /** Where this attempt's connection drops: the profile's fixed point, or a random one by its packet loss. */
+  #dropPoint(profile: DeviceProfile, task: TaskRecord): number | undefined {
+    const fixed = profile.link.dropAfterBytes;
+    const loss = profile.link.packetLoss ?? 0;
+    if (loss > 0 && Math.random() < loss) {
+      const remaining = task.total !== null ? Math.max(1, task.total - this.#partials.size(task.token)) : 1024 * 1024;
+      const random = 1 + Math.floor(Math.random() * remaining);
+      return fixed === undefined ? random : Math.min(fixed, random);
+    }
+    return fixed;
+  }
+
+  #checkQuota(task: TaskRecord, profile: DeviceProfile, total: number | null, offset: number): void {
+    const quota = profile.device.quotaBytes;
+    if (quota === undefined || total === null) return;
+    const used = this.#usedBytes(task) - offset;
+    if (used + total > quota) {
+      throw new VelaError(
+        FailCode.DownloadFailed,
+        `insufficient space: ${total} bytes would exceed the device profile's quota of ${quota} bytes (${used} in use)`,
+      );
+    }
+  }
+
+  /** Bytes the partition holds: finished files plus every partial file. */
+  #usedBytes(task: TaskRecord): number {
+    return dirSize(this.#partitionDir(task.storage)) + (task.storage === 'cache' ? 0 : dirSize(this.paths.partialDir));
+  }
+
+  #partitionDir(storage: StoragePartition): string {
+    return storage === 'mass' ? this.paths.massDir : this.paths.cacheDir;
+  }
+
+  // ---- listeners, progress, bookkeeping ------------------------------------------------------
+
+  #outcome(task: TaskRecord): Outcome | undefined {
+    if (task.state === 'completed') {
+      return { ok: true, result: { token: task.token, uri: task.uri!, path: task.path! } };
+    }
+    if (task.state === 'failed' || task.state === 'cancelled') {
+      return { ok: false, error: new VelaError(task.code ?? FailCode.DownloadFailed, task.message ?? 'download failed') };
+    }
+    return undefined;
+  }
+
+  #settleWaiters(token: string, outcome: Outcome): void {
+    const list = this.#waiters.get(token);
+    this.#waiters.delete(token);
+    for (const waiter of list ?? []) {
+      if (outcome.ok) waiter.resolve(outcome.result);
+      else waiter.reject(outcome.error);
+    }
+    this.#updateKeepAlive();
+  }
+
+  #update(task: TaskRecord, patch: Partial<TaskRecord>, immediate = false): void {
+    Object.assign(task, patch, { updatedAt: Date.now() });
+    this.store.putTask(task, { immediate });
+    this.emit('task', task);
+  }
+
+  #wrongState(task: TaskRecord, action: string): VelaError {
+    return new VelaError(FailCode.IllegalArgument, `cannot ${action} a task that is ${task.state}`);
+  }
+
+  #sortedTasks(): TaskRecord[] {
+    return this.store.allTasks().sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** After a crash: a task whose file was committed but whose completion never reached the store. */
+  #reconcile(): void {
+    for (const task of this.store.allTasks()) {
+      if (isFinished(task.state)) continue;
+      const committed = this.#partials.readMeta(task.token)?.committedAs;
+      if (!committed) continue;
+      const file = path.join(this.#partitionDir(task.storage), committed);
+      if (!fs.existsSync(file)) continue;
+      const size = fs.statSync(file).size;
+      this.#update(task, {
+        state: 'completed',
+        name: committed,
+        uri: toInternalUri(task.storage, committed),
+        path: file,
+        mime: mime.lookup(committed) || undefined,
+        bytes: size,
+        total: size,
+        completedAt: Date.now(),
+      }, true);
+    }
+    this.#partials.removeCommitted((token) => this.store.getTask(token)?.state === 'completed');
+  }
+
+  #startProgress(): void {
+    if (this.#progressTimer) return;
+    const interval = this.#options.progressIntervalMs;
+    this.#progressTimer = setInterval(() => {
+      const batch: TaskProgress[] = [];
+      for (const [token, run] of this.#running) {
+        const task = this.store.getTask(token);
+        if (!task) continue;
+        const delta = Math.max(0, run.bytes - run.lastBytes);
+        run.lastBytes = run.bytes;
+        const instant = (delta * 1000) / interval;
+        run.speed = run.speed === 0 ? instant : run.speed * 0.7 + instant * 0.3;
+        task.bytes = run.bytes;
+        const eta = task.total !== null && run.speed > 0 ? Math.max(0, (task.total - run.bytes) / run.speed) : null;
+        batch.push({ token, bytes: run.bytes, total: task.total, speed: Math.round(run.speed), eta });
+      }
+      if (batch.length > 0) this.emit('progress', batch);
+    }, interval);
+    this.#progressTimer.unref();
+  }
+
+  #stopProgress(): void {
+    if (this.#progressTimer) clearInterval(this.#progressTimer);
+    this.#progressTimer = undefined;
+  }
+
+  /** Keep the process alive exactly while something will still happen (quick-app code exits by itself). */
+  #updateKeepAlive(): void {
+    if (this.busy && !this.#keepAlive) this.#keepAlive = setInterval(() => {}, 1 << 30);
+    else if (!this.busy && this.#keepAlive) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
+  }
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function dirSize(dir: string): number {
+  let total = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += dirSize(full);
+    else if (entry.isFile()) total += fs.statSync(full).size;
+  }
+  return total;
+}

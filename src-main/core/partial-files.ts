@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PartialMeta } from './transfer.js';
+
+/** The sidecar beside a partial file: its validators, and where its bytes went once committed. */
+export interface PartialSidecar extends PartialMeta {
+  committedAs?: string;
+}
+
+/**
+ * The `.partial/` folder of the cache: `<token>` holds the bytes so far (its size is the truth for how
+ * far a task got) and `<token>.json` what is needed to resume them safely after a crash.
+ */
+export class PartialFiles {
+  constructor(readonly dir: string) {}
+
+  dataPath(token: string): string {
+    return path.join(this.dir, token);
+  }
+
+  metaPath(token: string): string {
+    return path.join(this.dir, `${token}.json`);
+  }
+
+  size(token: string): number {
+    try {
+      return fs.statSync(this.dataPath(token)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  readMeta(token: string): PartialSidecar | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(this.metaPath(token), 'utf8')) as PartialSidecar;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Written synchronously before the first byte of a response, so a kill -9 never leaves bytes without validators. */
+  writeMeta(token: string, meta: PartialSidecar): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const tmp = `${this.metaPath(token)}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(meta));
+    fs.renameSync(tmp, this.metaPath(token));
+  }
+
+  markCommitted(token: string, name: string): void {
+    this.writeMeta(token, { ...(this.readMeta(token) ?? { url: '', total: null }), committedAs: name });
+  }
+
+  remove(token: string): void {
+    fs.rmSync(this.dataPath(token), { force: true });
+    fs.rmSync(this.metaPath(token), { force: true });
+  }
+
+  /** Drop sidecars of committed files once `isRecorded` says the store knows the task is complete. */
+  removeCommitted(isRecorded: (token: string) => boolean): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const token = name.slice(0, -'.json'.length);
+      if (this.readMeta(token)?.committedAs && isRecorded(token)) this.remove(token);
+    }
+  }
+}

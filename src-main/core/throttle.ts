@@ -1,0 +1,104 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
+/**
+ * A token bucket kept as "virtual time": each reservation moves `nextFree` forward by the time its bytes
+ * take at the rate. One limiter can be shared by many streams (the global limit, a profile's bandwidth),
+ * so they split the rate between them. A rate of 0 means unlimited and costs nothing.
+ */
+export class RateLimiter {
+  #nextFree = 0;
+  constructor(
+    public bytesPerSecond: number,
+    private readonly burstMs = 50,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Milliseconds the caller must wait before sending `bytes`; the bytes are counted as sent. */
+  reserve(bytes: number): number {
+    if (!(this.bytesPerSecond > 0)) return 0;
+    const now = this.now();
+    const start = Math.max(this.#nextFree, now - this.burstMs);
+    this.#nextFree = start + (bytes * 1000) / this.bytesPerSecond;
+    return Math.max(0, this.#nextFree - now - this.burstMs);
+  }
+}
+
+/** Thrown into the pipeline when a simulated link drops the connection. Transient: the engine resumes. */
+export class SimulatedDrop extends Error {
+  readonly code = 'ESIMDROP';
+  constructor(at: number) {
+    super(`connection dropped by the device profile's link simulation after ${at} bytes`);
+  }
+}
+
+export interface ShaperOptions {
+  /** Limiters that apply to this stream; read on every chunk so a changed limit takes effect at once. */
+  limiters: () => readonly RateLimiter[];
+  /** Drop the connection after this many bytes of this stream (simulation). */
+  dropAfterBytes?: number;
+  /** Called with each chunk's length after it passed; the only per-chunk work besides pacing. */
+  onBytes: (bytes: number) => void;
+}
+
+/** Largest slice paced at once, so a capped stream flows smoothly instead of in big bursts. */
+const SLICE = 64 * 1024;
+
+/**
+ * The engine's stream shaper: counts bytes, applies every rate limiter, and simulates a dropped
+ * connection. With no limit and no simulation it only counts.
+ */
+export class StreamShaper extends Transform {
+  #passed = 0;
+  constructor(private readonly options: ShaperOptions) {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const { dropAfterBytes } = this.options;
+    if (dropAfterBytes !== undefined && this.#passed + chunk.length >= dropAfterBytes) {
+      const keep = Math.max(0, dropAfterBytes - this.#passed);
+      const head = chunk.subarray(0, keep);
+      this.#send(head, (error) => callback(error ?? new SimulatedDrop(dropAfterBytes)));
+      return;
+    }
+    this.#send(chunk, callback);
+  }
+
+  #send(chunk: Buffer, callback: (error?: Error | null) => void): void {
+    const limiters = this.options.limiters().filter((l) => l.bytesPerSecond > 0);
+    if (limiters.length === 0 || chunk.length === 0) {
+      this.#pass(chunk);
+      callback();
+      return;
+    }
+    let offset = 0;
+    const next = (): void => {
+      if (this.destroyed) return;
+      if (offset >= chunk.length) {
+        callback();
+        return;
+      }
+      const slice = chunk.subarray(offset, offset + SLICE);
+      offset += slice.length;
+      let wait = 0;
+      for (const limiter of limiters) wait = Math.max(wait, limiter.reserve(slice.length));
+      if (wait <= 0) {
+        this.#pass(slice);
+        next();
+      } else {
+        setTimeout(() => {
+          this.#pass(slice);
+          next();
+        }, wait);
+      }
+    };
+    next();
+  }
+
+  #pass(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#passed += chunk.length;
+    this.options.onBytes(chunk.length);
+    this.push(chunk);
+  }
+}

@@ -1,0 +1,231 @@
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import got, { type Agents, type Response } from 'got';
+import { StreamShaper, type RateLimiter } from './throttle.js';
+import { parseRetryAfter } from './retry-policy.js';
+
+/**
+ * One attempt of one download: a single HTTP request whose body streams into the task's partial file.
+ * Resume, restart and error classification live here; retries and scheduling live in the engine.
+ * got stays inside this file: the engine sees our own types only.
+ */
+
+export const USER_AGENT = 'VelaCompanion/0.1 (+quick-app system.request mirror)';
+
+/** What the engine remembers about the bytes in a partial file, kept beside it as `<token>.json`. */
+export interface PartialMeta {
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  /** Full size of the resource, when known. */
+  total: number | null;
+  contentType?: string;
+  contentDisposition?: string;
+}
+
+export interface AttemptOptions {
+  url: string;
+  headers: Record<string, string>;
+  partialPath: string;
+  /** The validators of the bytes already on disk, from an earlier attempt or process. */
+  meta: PartialMeta | undefined;
+  agents: Agents;
+  idleTimeoutMs: number;
+  signal: AbortSignal;
+  limiters: () => readonly RateLimiter[];
+  dropAfterBytes?: number;
+  latencyMs?: number;
+  /** Called once the response is accepted, before any byte is written; may throw (e.g. quota) to stop. */
+  onStart: (meta: PartialMeta, offset: number) => void;
+  onBytes: (bytes: number) => void;
+}
+
+/** A failed attempt. `transient` ones are retried by the engine, resuming from the partial file. */
+export class AttemptFailure extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'AttemptFailure';
+  }
+}
+
+const MiB = 1024 * 1024;
+
+export async function runAttempt(options: AttemptOptions): Promise<{ size: number; meta: PartialMeta }> {
+  const { signal } = options;
+  if (options.latencyMs) await delay(options.latencyMs, undefined, { signal });
+
+  let offset = sizeOf(options.partialPath);
+  const validator = options.meta?.etag ?? options.meta?.lastModified;
+  if (offset > 0 && !validator) {
+    // Bytes we cannot validate are never appended to (curl -C - and wget -c corrupt files that way).
+    fs.truncateSync(options.partialPath, 0);
+    offset = 0;
+  }
+
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...lowerKeys(options.headers) };
+  // A compressed body hides the length and its offsets cannot be resumed.
+  headers['accept-encoding'] = 'identity';
+  delete headers.range;
+  delete headers['if-range'];
+  if (offset > 0 && validator) {
+    headers.range = `bytes=${offset}-`;
+    headers['if-range'] = validator;
+  }
+
+  const request = got.stream(options.url, {
+    headers,
+    decompress: false,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    // Idle timeouts only: a total timeout would kill large downloads.
+    timeout: { connect: 15_000, response: Math.max(options.idleTimeoutMs, 1_000), socket: options.idleTimeoutMs },
+    agent: options.agents,
+    strictContentLength: true,
+    maxRedirects: 10,
+    followRedirect: (response) => {
+      const location = response.headers.location;
+      if (!location) return false;
+      const next = new URL(location, response.url);
+      return next.protocol === 'http:' || next.protocol === 'https:';
+    },
+    signal,
+  });
+
+  try {
+    const response = await new Promise<Response>((resolve, reject) => {
+      request.once('response', resolve);
+      request.once('error', reject);
+    });
+    const status = response.statusCode;
+
+    if (status >= 300 && status < 400) {
+      throw new AttemptFailure(`HTTP status ${status}: redirect not followed (too many redirects or not http/https)`, false);
+    }
+    if (status >= 400) {
+      const transient = status >= 500 || status === 408 || status === 429;
+      if (status === 416 && offset > 0) {
+        fs.truncateSync(options.partialPath, 0);
+        throw new AttemptFailure('HTTP status 416: range not satisfiable, restarting from byte 0', true);
+      }
+      throw new AttemptFailure(`HTTP status ${status}`, transient, parseRetryAfter(header(response.headers['retry-after'])));
+    }
+    if (status !== 200 && status !== 206) throw new AttemptFailure(`unexpected HTTP status ${status}`, false);
+
+    const previous = options.meta;
+    let total: number | null;
+    if (status === 206) {
+      const range = parseContentRange(header(response.headers['content-range']));
+      if (!range || range.start !== offset) {
+        // Accept only a range that starts exactly at our size; anything else means start over.
+        fs.truncateSync(options.partialPath, 0);
+        throw new AttemptFailure('the server answered a different range than asked; restarting from byte 0', true);
+      }
+      total = range.total;
+    } else {
+      // A 200 to a ranged request: the resource changed or ranges are not supported. Start over.
+      offset = 0;
+      const length = Number(response.headers['content-length']);
+      total = Number.isFinite(length) && header(response.headers['content-length']) !== undefined ? length : null;
+    }
+
+    const meta: PartialMeta = {
+      url: options.url,
+      etag: strongEtag(header(response.headers.etag)),
+      lastModified: header(response.headers['last-modified']),
+      total,
+      contentType: header(response.headers['content-type']) ?? (status === 206 ? previous?.contentType : undefined),
+      contentDisposition:
+        header(response.headers['content-disposition']) ?? (status === 206 ? previous?.contentDisposition : undefined),
+    };
+    options.onStart(meta, offset);
+
+    const file = fs.createWriteStream(options.partialPath, {
+      flags: offset > 0 ? 'a' : 'w',
+      // Large writes: fs.WriteStream batches queued chunks with writev up to this size.
+      highWaterMark: MiB,
+    });
+    const shaper = new StreamShaper({
+      limiters: options.limiters,
+      dropAfterBytes: options.dropAfterBytes,
+      onBytes: options.onBytes,
+    });
+    await pipeline(request, shaper, file);
+
+    const size = sizeOf(options.partialPath);
+    if (total !== null && size !== total) {
+      throw new AttemptFailure(`the body ended early (${size} of ${total} bytes)`, true);
+    }
+    return { size, meta };
+  } catch (error) {
+    request.destroy();
+    throw classify(error, signal);
+  }
+}
+
+/** Turns anything thrown by got, fs or the shaper into an AttemptFailure; an abort stays an abort. */
+function classify(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason ?? error;
+  if (error instanceof AttemptFailure) return error;
+  const err = error as NodeJS.ErrnoException & { name?: string };
+  const code = err?.code ?? '';
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new AttemptFailure('insufficient space: the disk is full', false);
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new AttemptFailure(`cannot write the file (${code})`, false);
+    case 'ERR_HTTP_CONTENT_LENGTH_MISMATCH':
+      return new AttemptFailure('the body ended early (connection closed before Content-Length bytes)', true);
+    case 'ESIMDROP':
+      return new AttemptFailure(err.message, true);
+    case 'ETIMEDOUT':
+      return new AttemptFailure('timeout: no data from the server', true);
+    case 'ENOTFOUND':
+      return new AttemptFailure('network error: host not found', false);
+    case 'ERR_MAX_REDIRECTS':
+    case 'ERR_TOO_MANY_REDIRECTS':
+      return new AttemptFailure('too many redirects', false);
+    case 'ERR_UNSUPPORTED_PROTOCOL':
+      return new AttemptFailure('redirected to a scheme other than http/https', false);
+    default:
+      break;
+  }
+  if (err?.name === 'MaxRedirectsError') return new AttemptFailure('too many redirects', false);
+  if (err?.name === 'TimeoutError') return new AttemptFailure('timeout: no data from the server', true);
+  // Resets, refused connections, premature closes: the network's fault, worth another try.
+  return new AttemptFailure(`network error: ${err?.message ?? String(error)}${code ? ` (${code})` : ''}`, true);
+}
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** If-Range needs a strong validator; a weak ETag is useless for it (RFC 9110 §13.1.5). */
+function strongEtag(etag: string | undefined): string | undefined {
+  return etag && !etag.startsWith('W/') ? etag : undefined;
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+export function parseContentRange(value: string | undefined): { start: number; end: number; total: number | null } | null {
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? '');
+  if (!match) return null;
+  return { start: Number(match[1]), end: Number(match[2]), total: match[3] === '*' ? null : Number(match[3]) };
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { Bridge } from '../../src-shared/channels.js';
+import { httpBridge } from '../../src-shared/http-bridge.js';
+import { Engine, type EngineOptions } from '../core/engine.js';
+import { dataPaths } from '../core/paths.js';
+import { openStore, type StoreConf } from '../core/store.js';
+import { VERSION } from '../core/version.js';
+import { createRouter } from '../router/handlers.js';
+import { localBridge, type Router } from '../router/router.js';
+import { acquireEngineLock, type EngineFile } from './engine-lock.js';
+import { startHost, type HostOptions, type RunningHost } from './http-api.js';
+
+/**
+ * How a front door (CLI, quick-app module, browser host, Electron shell) gets at the engine of a data
+ * dir: it becomes that dir's engine (holding the lock and serving the API), or, when another process
+ * already is, it hands its work to that one over the API with the published secret.
+ */
+
+
+export interface LocalAccess {
+  kind: 'local';
+  bridge: Bridge;
+  engine: Engine;
+  router: Router;
+  host: RunningHost;
+  secret: string;
+  /** Stop transfers (they stay resumable), write the store, stop serving, release the lock. */
+  close(): Promise<void>;
+}
+
+export interface RemoteAccess {
+  kind: 'remote';
+  bridge: Bridge;
+  holder: EngineFile;
+  close(): Promise<void>;
+}
+
+export type EngineAccess = LocalAccess | RemoteAccess;
+
+export interface OpenOptions {
+  dataDir: string;
+  /** 'run' drives downloads; 'record' only records tasks for a later engine (CLI download without --wait). */
+  mode: 'run' | 'record';
+  port?: number;
+  makeConf?: (cwd: string) => StoreConf;
+  engine?: Partial<Omit<EngineOptions, 'dataDir' | 'store' | 'autoStart'>>;
+  /** Serves the renderer and media for the browser host. */
+  fallback?: HostOptions['fallback'];
+}
+
+export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
+  const paths = dataPaths(options.dataDir);
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const secret = randomBytes(24).toString('base64url');
+  let router: Router | undefined;
+  const host = await startHost({ router: () => router, secret, port: options.port, fallback: options.fallback });
+  const mine: EngineFile = { pid: process.pid, port: host.port, secret };
+  let lock;
+  try {
+    lock = await acquireEngineLock(paths.engineFile, mine);
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+  if (!lock.acquired) {
+    await host.close();
+    const { holder } = lock;
+    return {
+      kind: 'remote',
+      holder,
+      bridge: httpBridge({ baseUrl: `http://127.0.0.1:${holder.port}`, secret: holder.secret }),
+      close: async () => {},
+    };
+  }
+
+  const release = lock.release;
+  let engine: Engine;
+  try {
+    const store = openStore(options.dataDir, { makeConf: options.makeConf });
+    engine = new Engine({ ...options.engine, dataDir: options.dataDir, store, autoStart: false });
+    router = createRouter(engine, () => ({
+      pid: process.pid,
+      dataDir: options.dataDir,
+      version: VERSION,
+      storeRecovery: store.recovery,
+    }));
+  } catch (error) {
+    await host.close();
+    release();
+    throw error;
+  }
+  if (options.mode === 'run') engine.start();
+
+  // Whatever way the process ends, the store is written and the lock given back.
+  const onExit = (): void => {
+    engine.store.flush();
+    release();
+  };
+  process.once('exit', onExit);
+
+  let closed = false;
+  return {
+    kind: 'local',
+    bridge: localBridge(router),
+    engine,
+    router,
+    host,
+    secret,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await engine.stop();
+      await host.close();
+      release();
+      process.removeListener('exit', onExit);
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import http from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { FailCode, type ErrorData } from '../../src-shared/codes.js';
+import { EVENT_NAMES } from '../../src-shared/channels.js';
+import type { Router } from '../router/router.js';
+
+/**
+ * The browser host's API: the router over HTTP (POST /api/<channel>) and its events as server-sent
+ * events (GET /api/events). Loopback only, a per-launch secret checked before routing (cookie for the
+ * page, `Authorization: Bearer` for the CLI's hand-off), `Host` checked against DNS rebinding, the
+ * `Origin` of state-changing requests checked, no CORS headers, JSON errors, never a stack.
+ */
+
+export const SESSION_COOKIE = 'vela_session';
+const MAX_BODY = 1024 * 1024;
+
+export interface HostOptions {
+  /** The router, or a getter that returns undefined while the engine is still starting (answered 503). */
+  router: Router | (() => Router | undefined);
+  secret: string;
+  port?: number;
+  /** Extra handler for non-API paths (the renderer, media files); answers 404 when absent or when it returns false. */
+  fallback?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean | Promise<boolean>;
+}
+
+export interface RunningHost {
+  port: number;
+  url: string;
+  server: http.Server;
+  /** Requests and event streams still open: a short-lived engine waits for these before it exits. */
+  readonly inFlight: number;
+  onIdle(callback: () => void): void;
+  close(): Promise<void>;
+}
+
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  let inFlight = 0;
+  const currentRouter = (): Router | undefined => (typeof options.router === 'function' ? options.router() : options.router);
+  const idleCallbacks: Array<() => void> = [];
+  const track = (res: http.ServerResponse): void => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) for (const callback of idleCallbacks) callback();
+    });
+  };
+
+  const server = http.createServer((req, res) => {
+    track(res);
+    handle(req, res).catch(() => sendError(res, 500, { code: FailCode.Internal, message: 'internal error' }));
+  });
+  server.requestTimeout = 0;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const address = server.address() as AddressInfo;
+    if (!allowedHost(req.headers.host, address.port)) {
+      return sendError(res, 421, { code: FailCode.IllegalArgument, message: 'this host name is not served here' });
+    }
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${address.port}`);
+    const stateChanging = req.method !== 'GET' && req.method !== 'HEAD';
+    const origin = req.headers.origin;
+    if (stateChanging && origin !== undefined && !allowedOrigin(origin, address.port)) {
+      return sendError(res, 403, { code: FailCode.IllegalArgument, message: 'cross-origin requests are refused' });
+    }
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      if (!hasSecret(req, options.secret)) {
+        return sendError(res, 401, { code: FailCode.IllegalArgument, message: 'missing or wrong session secret' });
+      }
+      if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(res);
+      const channel = url.pathname.slice('/api/'.length);
+      if (req.method !== 'POST') {
+        return sendError(res, 405, { code: FailCode.IllegalArgument, message: 'use POST for API calls' });
+      }
+      let payload: unknown;
+      try {
+        payload = await readJson(req);
+      } catch (error) {
+        const tooBig = (error as Error).message === 'too large';
+        return sendError(res, tooBig ? 413 : 400, {
+          code: FailCode.IllegalArgument,
+          message: tooBig ? `request body larger than ${MAX_BODY} bytes` : 'request body is not valid JSON',
+        });
+      }
+      const router = currentRouter();
+      if (!router) return sendError(res, 503, { code: FailCode.Internal, message: 'the engine is starting' });
+      const reply = await router.call(channel, payload);
+      if (reply.ok) return sendJson(res, 200, reply);
+      return sendJson(res, statusFor(reply.error.code), reply);
+    }
+    if (options.fallback && (await options.fallback(req, res, url))) return;
+    sendError(res, 404, { code: FailCode.IllegalArgument, message: 'not found' });
+  }
+
+  function streamEvents(res: http.ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+    });
+    res.write(': connected\n\n');
+    const router = currentRouter();
+    if (!router) {
+      res.end();
+      return;
+    }
+    const unsubscribe = router.subscribe((event, payload) => {
+      if (EVENT_NAMES.includes(event)) res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+    });
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    ping.unref();
+    res.once('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    server,
+    get inFlight() {
+      return inFlight;
+    },
+    onIdle(callback) {
+      idleCallbacks.push(callback);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function statusFor(code: number): number {
+  switch (code) {
+    case FailCode.IllegalArgument:
+    case FailCode.NotSupported:
+      return 400;
+    case FailCode.TaskNotFound:
+      return 404;
+    case FailCode.Internal:
+      return 500;
+    default:
+      return 409;
+  }
+}
+
+export function allowedHost(host: string | undefined, port: number): boolean {
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`;
+}
+
+function allowedOrigin(origin: string, port: number): boolean {
+  return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}` || origin === `http://[::1]:${port}`;
+}
+
+function hasSecret(req: http.IncomingMessage, secret: string): boolean {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7).trim(), secret)) return true;
+  const cookie = req.headers.cookie
+    ?.split(';')
+    .map((part) => part.trim().split('='))
+    .find(([name]) => name === SESSION_COOKIE)?.[1];
+  return cookie !== undefined && safeEqual(cookie, secret);
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Error('too large');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text.trim() === '' ? {} : JSON.parse(text);
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, status: number, error: ErrorData): void {
+  sendJson(res, status, { ok: false, error });
+}

@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import type { ErrorData } from './codes.js';
+import type { DeviceProfile } from './profiles.js';
+import {
+  deviceProfileSchema,
+  downloadInputSchema,
+  emptyInputSchema,
+  galleryInputSchema,
+  profileIdInputSchema,
+  removeInputSchema,
+  retryInputSchema,
+  settingsPatchSchema,
+  tokenInputSchema,
+} from './schemas.js';
+import type { DownloadResult, Settings, TaskProgress, TaskRecord } from './types.js';
+
+/**
+ * The one contract. Every channel: its input schema (the inferred type is the request type) and its
+ * result type. The main side mounts one router on this table; each transport (Electron IPC, the browser
+ * host's HTTP API, an in-memory one in tests) is built from it. Adding a channel is one entry here
+ * plus its handler.
+ */
+export const channels = {
+  'download.start': { input: downloadInputSchema, result: null as unknown as { token: string } },
+  'tasks.get': { input: tokenInputSchema, result: null as unknown as TaskRecord },
+  'tasks.list': { input: emptyInputSchema, result: null as unknown as TaskRecord[] },
+  /** Answers when the task ends: the result, or an error with 1000/1001 (onDownloadComplete). */
+  'tasks.wait': { input: tokenInputSchema, result: null as unknown as DownloadResult },
+  'tasks.pause': { input: tokenInputSchema, result: null as unknown as TaskRecord },
+  'tasks.resume': { input: tokenInputSchema, result: null as unknown as TaskRecord },
+  'tasks.cancel': { input: tokenInputSchema, result: null as unknown as TaskRecord },
+  'tasks.retry': { input: retryInputSchema, result: null as unknown as TaskRecord },
+  'tasks.remove': { input: removeInputSchema, result: null as unknown as { token: string } },
+  'gallery.move': { input: galleryInputSchema, result: null as unknown as { token: string; path: string } },
+  'devices.list': { input: emptyInputSchema, result: null as unknown as DeviceProfile[] },
+  'devices.save': { input: deviceProfileSchema, result: null as unknown as DeviceProfile },
+  'devices.remove': { input: profileIdInputSchema, result: null as unknown as { id: string } },
+  'settings.get': { input: emptyInputSchema, result: null as unknown as Settings },
+  'settings.set': { input: settingsPatchSchema, result: null as unknown as Settings },
+  'engine.info': { input: emptyInputSchema, result: null as unknown as EngineInfo },
+} as const;
+
+export interface EngineInfo {
+  pid: number;
+  dataDir: string;
+  version: string;
+  /** Set when the store file could not be read and was kept aside. */
+  storeRecovery?: { keptAs: string; reason: string };
+}
+
+export type Channels = typeof channels;
+export type ChannelName = keyof Channels;
+export type ChannelInput<C extends ChannelName> = z.input<Channels[C]['input']>;
+export type ChannelParsed<C extends ChannelName> = z.output<Channels[C]['input']>;
+export type ChannelResult<C extends ChannelName> = Channels[C]['result'];
+
+export const CHANNEL_NAMES = Object.keys(channels) as ChannelName[];
+export const isChannelName = (name: string): name is ChannelName => Object.hasOwn(channels, name);
+
+/** Events pushed from the main side. Progress is coalesced and batched across tasks. */
+export interface EventMap {
+  'task.updated': TaskRecord;
+  'task.removed': { token: string };
+  'task.progress': TaskProgress[];
+}
+export type EventName = keyof EventMap;
+export const EVENT_NAMES: readonly EventName[] = ['task.updated', 'task.removed', 'task.progress'];
+
+/** Every call's answer on every transport. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
+/** The typed client both sides agree on. The renderer, the CLI and quick-app code only see this. */
+export interface Bridge {
+  invoke<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelResult<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+}

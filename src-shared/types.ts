@@ -1,0 +1,82 @@
+import type { ListenerRule, StoragePartition } from './profiles.js';
+
+/** queued → running ⇄ paused → completed | failed | cancelled; retry puts failed/cancelled back to queued. */
+export type TaskState = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+
+export const FINISHED_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];
+export const isFinished = (state: TaskState): boolean => FINISHED_STATES.includes(state);
+
+/** What a task is, as every side sees it. Runtime-only figures (speed, time left) travel in TaskProgress. */
+export interface TaskRecord {
+  token: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The name the caller asked for, if any (already validated). */
+  requestedFilename?: string;
+  description?: string;
+  /** Profile the task runs under, and the rules copied from it when the task was created. */
+  profileId: string;
+  storage: StoragePartition;
+  listenerRule: ListenerRule;
+  state: TaskState;
+  /** Bytes on disk so far, and the expected total when the server told it. */
+  bytes: number;
+  total: number | null;
+  /** Final file name (relative to the partition folder), its quick-app URI and absolute path, once known. */
+  name?: string;
+  uri?: string;
+  path?: string;
+  /** Where move-to-gallery put the file; the cache copy is gone then. */
+  galleryPath?: string;
+  mime?: string;
+  /** Fail code and message when failed or cancelled. */
+  code?: number;
+  message?: string;
+  /** Optional expected sha256 (hex) checked before the final rename, and a per-task speed limit (B/s). */
+  sha256?: string;
+  speedLimit?: number;
+  createdAt: number;
+  updatedAt: number;
+  completedAt?: number;
+}
+
+/** Coalesced progress for one running task. */
+export interface TaskProgress {
+  token: string;
+  bytes: number;
+  total: number | null;
+  /** Bytes per second, smoothed. */
+  speed: number;
+  /** Seconds left, when total and speed allow a guess. */
+  eta: number | null;
+}
+
+/** What onDownloadComplete's success carries, plus where the file is on this machine. */
+export interface DownloadResult {
+  token: string;
+  uri: string;
+  path: string;
+}
+
+export interface Settings {
+  /** Maximum concurrent downloads across all profiles. */
+  concurrency: number;
+  /** Global speed limit in bytes per second; 0 = none. */
+  speedLimit: number;
+  /** Proxy URL (http://host:port); empty = HTTPS_PROXY / HTTP_PROXY from the environment, else none. */
+  proxy: string;
+  /** Profile used when a download does not name one. */
+  activeProfile: string;
+  /** Gallery folders per media type; empty = the user's Pictures/Videos/Music + "Vela Companion". */
+  galleryDirs: { image: string; video: string; audio: string };
+  language: 'en' | 'zh-CN';
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  concurrency: 4,
+  speedLimit: 0,
+  proxy: '',
+  activeProfile: 'desktop',
+  galleryDirs: { image: '', video: '', audio: '' },
+  language: 'en',
+};
