@@ -180,11 +180,12 @@ export function safeEqual(a: string, b: string): boolean {
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // Read to the end even when too large (discarding the excess), so the client gets our 413 instead of a reset.
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('too large');
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY) chunks.push(chunk as Buffer);
   }
+  if (size > MAX_BODY) throw new Error('too large');
   const text = Buffer.concat(chunks).toString('utf8');
   return text.trim() === '' ? {} : JSON.parse(text);
 }
