@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { copyFile, link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import mime from 'mime-types';
+import { moveIntoFreeName } from './place-file.js';
 
 /**
  * File naming as browsers do it (API.md §4): Content-Disposition (RFC 6266, judged on the greenbytes
@@ -418,95 +416,10 @@ export function numberedName(name: string, n: number): string {
   return truncateUtf8(stem, room) + suffix + ext;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Committing a finished file
-// ---------------------------------------------------------------------------------------------------
-
-/** Give up after this many taken names rather than loop forever. */
-const MAX_CLASH_ATTEMPTS = 10_000;
-
-/**
- * Errors from link() that mean "this file system cannot hard-link here", not "the name is taken".
- * EXDEV: the partial lives on another device. EISDIR: libuv's mapping of ERROR_INVALID_FUNCTION, which
- * Windows reports for hard links on FAT/exFAT volumes.
- */
-const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EISDIR', 'EMLINK']);
-
-const errnoCode = (err: unknown): string | undefined =>
-  typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-
-/**
- * Puts `source` at `dir/numberedName(name, n)` for the first free n, exclusively. With hard links the
- * claim and the placement are one atomic step (link fails with EEXIST); without them, an exclusive
- * `open(…, 'wx')` placeholder claims the name and `rename` then replaces our own placeholder.
- */
-async function placeExclusively(source: string, dir: string, name: string): Promise<{ name: string; linked: boolean }> {
-  let useLink = true;
-  for (let n = 0; n < MAX_CLASH_ATTEMPTS; n++) {
-    const candidate = numberedName(name, n);
-    const target = path.join(dir, candidate);
-    if (useLink) {
-      try {
-        await link(source, target);
-        return { name: candidate, linked: true };
-      } catch (err) {
-        const code = errnoCode(err);
-        if (code === 'EEXIST') continue;
-        if (code === undefined || !LINK_UNSUPPORTED.has(code)) throw err;
-        useLink = false; // and try the same name again with a placeholder
-      }
-    }
-    let placeholder;
-    try {
-      placeholder = await open(target, 'wx');
-    } catch (err) {
-      if (errnoCode(err) === 'EEXIST') continue;
-      throw err;
-    }
-    await placeholder.close();
-    try {
-      await rename(source, target);
-      return { name: candidate, linked: false };
-    } catch (err) {
-      await unlink(target).catch(() => undefined);
-      throw err;
-    }
-  }
-  throw new Error(`no free file name for ${name} in ${dir} after ${MAX_CLASH_ATTEMPTS} attempts`);
-}
-
 /**
  * Move a finished partial file to `dir/name`, or the first free `name-N.ext`, without ever overwriting
  * an existing file, even when two callers race. Returns the chosen name. Creates `dir` if missing.
- * A partial on another file system is first copied (and flushed) next to its destination, so the final
- * name still only ever appears with every byte in place.
  */
 export async function commitFile(partialPath: string, dir: string, name: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  try {
-    const placed = await placeExclusively(partialPath, dir, name);
-    // Linked: the partial's name is now a second link to the committed file; dropping it cannot lose data.
-    if (placed.linked) await unlink(partialPath).catch(() => undefined);
-    return placed.name;
-  } catch (err) {
-    if (errnoCode(err) !== 'EXDEV') throw err;
-  }
-  // Cross-device: copy beside the destination under a private name, flush, then place that copy.
-  const staging = path.join(dir, `.${randomUUID()}.commit.part`);
-  try {
-    await copyFile(partialPath, staging, fsConstants.COPYFILE_EXCL);
-    const handle = await open(staging, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const placed = await placeExclusively(staging, dir, name);
-    if (placed.linked) await unlink(staging).catch(() => undefined);
-    await unlink(partialPath).catch(() => undefined);
-    return placed.name;
-  } catch (err) {
-    await unlink(staging).catch(() => undefined);
-    throw err;
-  }
+  return path.basename(await moveIntoFreeName(partialPath, dir, name));
 }

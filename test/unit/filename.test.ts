@@ -43,6 +43,7 @@ const faults = vi.hoisted(() => ({
   linkCode: undefined as string | undefined,
   renameCode: undefined as string | undefined,
   renameWhen: (_source: string): boolean => true,
+  linkWhen: (_source: string): boolean => true,
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -50,7 +51,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const fail = (code: string, syscall: string): NodeJS.ErrnoException =>
     Object.assign(new Error(`${code}: injected, ${syscall}`), { code, syscall });
   const link: typeof actual.link = async (existing, target) => {
-    if (faults.linkCode) throw fail(faults.linkCode, 'link');
+    if (faults.linkCode && faults.linkWhen(String(existing))) throw fail(faults.linkCode, 'link');
     return actual.link(existing, target);
   };
   const rename: typeof actual.rename = async (from, to) => {
@@ -465,6 +466,7 @@ describe('commitFile', () => {
     faults.linkCode = undefined;
     faults.renameCode = undefined;
     faults.renameWhen = () => true;
+    faults.linkWhen = () => true;
   });
 
   afterEach(async () => {
@@ -535,7 +537,9 @@ describe('commitFile', () => {
   });
 
   it('copies across devices (EXDEV) through a staging file, never showing a partial name', async () => {
+    // Only the partial lives on another device; the staging copy beside the destination can be linked.
     faults.linkCode = 'EXDEV';
+    faults.linkWhen = (source) => source.startsWith(partials);
     faults.renameCode = 'EXDEV';
     faults.renameWhen = (source) => source.startsWith(partials);
     await mkdir(dir);
