@@ -45,6 +45,8 @@ export interface OpenOptions {
   port?: number;
   makeConf?: (cwd: string) => StoreConf;
   engine?: Partial<Omit<EngineOptions, 'dataDir' | 'store' | 'autoStart'>>;
+  /** Told when the store file was unreadable and kept aside (default: a warning on stderr). */
+  onStoreRecovered?: (recovery: { keptAs: string; reason: string }) => void;
   /** Serves the renderer and media for the browser host. */
   fallback?: HostOptions['fallback'];
 }
@@ -78,6 +80,10 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
   let engine: Engine;
   try {
     const store = openStore(options.dataDir, { makeConf: options.makeConf });
+    // Never silent: the user learns that their store was unreadable and where the old file is.
+    if (store.recovery) {
+      (options.onStoreRecovered ?? ((r) => process.stderr.write(`warning: ${r.reason}; it was kept as ${r.keptAs} and an empty store was started\n`)))(store.recovery);
+    }
     engine = new Engine({ ...options.engine, dataDir: options.dataDir, store, autoStart: false });
     router = createRouter(engine, () => ({
       pid: process.pid,
