@@ -15,9 +15,13 @@ export interface HttpBridgeOptions {
 
 /** Thrown when the engine behind the bridge cannot be reached (it quit): callers may reconnect. */
 export class EngineUnreachable extends Error {
+  /** The connection was refused: the request certainly never reached an engine, so it is safe to send again. */
+  readonly notSent: boolean;
   constructor(cause: unknown) {
     super(`the engine could not be reached: ${(cause as Error)?.message ?? String(cause)}`);
     this.name = 'EngineUnreachable';
+    const code = ((cause as { cause?: { code?: string } })?.cause?.code ?? (cause as { code?: string })?.code) as string | undefined;
+    this.notSent = code === 'ECONNREFUSED';
   }
 }
 

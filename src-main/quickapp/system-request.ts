@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Bridge } from '../../src-shared/channels.js';
+import { DESKTOP_PROFILE_ID } from '../../src-shared/profiles.js';
 import { EngineUnreachable } from '../../src-shared/http-bridge.js';
 import { createQuickAppRequest, type QuickAppRequest } from '../../src-shared/quickapp.js';
 import { defaultDataDir } from '../core/paths.js';
@@ -21,38 +23,104 @@ const config: Config = {
   dataDir: defaultDataDir(),
 };
 
-let access: Promise<EngineAccess> | undefined;
+/** The engine of each data dir this process has used. */
+interface Slot {
+  access: Promise<EngineAccess>;
+  /** Set once the engine is being closed; a later call waits for it, then opens the dir afresh. */
+  closing?: Promise<void>;
+  /** Stops waiting to close it (configure() came back to this dir). */
+  unwatch?: () => void;
+}
+const slots = new Map<string, Slot>();
+
+/**
+ * The data dir that issued each token this process got. Later calls on a token go there, whatever
+ * configure() says by then: `onDownloadComplete` makes two engine calls (the record, then the wait),
+ * and a configure() in between must not send the second one to a dir that never heard of the token.
+ */
+const owners = new Map<string, string>();
 
 /** Pick the device profile and data dir from code; takes effect for calls made after it. */
 export function configure(options: { device?: string; dataDir?: string }): void {
   if (options.device !== undefined) config.device = options.device || undefined;
-  if (options.dataDir !== undefined && options.dataDir !== config.dataDir) {
-    config.dataDir = options.dataDir;
-    const previous = access;
-    access = undefined;
-    void previous?.then((a) => a.close());
+  if (options.dataDir !== undefined && path.resolve(options.dataDir) !== config.dataDir) {
+    const previous = config.dataDir;
+    config.dataDir = path.resolve(options.dataDir);
+    slots.get(config.dataDir)?.unwatch?.();
+    retire(previous);
   }
 }
 
-function connect(): Promise<EngineAccess> {
-  access ??= openEngine({ dataDir: config.dataDir, mode: 'run' }).then((opened) => {
-    // The API server answers other processes while we run, but is no reason to keep running.
-    if (opened.kind === 'local') opened.host.server.unref();
-    return opened;
+function connect(dataDir: string): Promise<EngineAccess> {
+  const slot = slots.get(dataDir);
+  if (slot && !slot.closing) return slot.access;
+  // Never two engines on one dir in this process: a closing one is gone before the next opens.
+  const access = (slot?.closing ?? Promise.resolve())
+    .then(() => openEngine({ dataDir, mode: 'run' }))
+    .then((opened) => {
+      // The API server answers other processes while we run, but is no reason to keep running.
+      if (opened.kind === 'local') opened.host.server.unref();
+      return opened;
+    });
+  slots.set(dataDir, { access });
+  // A dir that could not be opened is tried again on the next call, not failed forever.
+  access.catch(() => {
+    if (slots.get(dataDir)?.access === access) slots.delete(dataDir);
   });
   return access;
 }
 
-/** The bridge to whichever engine drives the data dir; reconnects once if a remote engine quit. */
+/**
+ * Close the engine of a data dir configure() moved away from, once it has nothing left to do. Closing
+ * it at once would strand what earlier calls started: Engine.stop() keeps its waiting listeners (never
+ * answered) and with them its keep-alive, so the process would hang instead of exiting.
+ */
+function retire(dataDir: string): void {
+  const slot = slots.get(dataDir);
+  if (!slot || slot.closing) return;
+  slot.access.then(
+    (old) => {
+      if (slots.get(dataDir) !== slot || slot.closing || config.dataDir === dataDir) return;
+      const closeWhenIdle = (): void => {
+        if (slot.closing || (old.kind === 'local' && old.engine.busy)) return;
+        slot.unwatch?.();
+        slot.closing = old.close();
+        void slot.closing.then(() => {
+          if (slots.get(dataDir) === slot) slots.delete(dataDir);
+        });
+      };
+      if (old.kind === 'local') {
+        // `busy` drops just after the 'task' event that ends a task (its listeners are answered then).
+        const onTask = (): void => void setImmediate(closeWhenIdle);
+        old.engine.on('task', onTask);
+        slot.unwatch = () => {
+          old.engine.off('task', onTask);
+          slot.unwatch = undefined;
+        };
+      }
+      closeWhenIdle();
+    },
+    () => {},
+  );
+}
+
+/** The bridge to whichever engine drives the token's data dir; reconnects once if a remote engine quit. */
 const bridge: Bridge = {
   async invoke(channel, input) {
+    const token = (input as { token?: unknown } | undefined)?.token;
+    const dataDir = (typeof token === 'string' && owners.get(token)) || config.dataDir;
+    let result;
     try {
-      return await (await connect()).bridge.invoke(channel, input);
+      result = await (await connect(dataDir)).bridge.invoke(channel, input);
     } catch (error) {
-      if (!(error instanceof EngineUnreachable)) throw error;
-      access = undefined;
-      return (await connect()).bridge.invoke(channel, input);
+      // A download that may have reached the engine is not sent twice (it would be a second task).
+      if (!(error instanceof EngineUnreachable) || (channel === 'download.start' && !error.notSent)) throw error;
+      const slot = slots.get(dataDir);
+      if (slot && !slot.closing) slots.delete(dataDir);
+      result = await (await connect(dataDir)).bridge.invoke(channel, input);
     }
+    if (channel === 'download.start') owners.set((result as { token: string }).token, dataDir);
+    return result;
   },
   on() {
     return () => {};
@@ -60,7 +128,8 @@ const bridge: Bridge = {
 };
 
 const request: QuickAppRequest = createQuickAppRequest(bridge, {
-  downloadExtras: () => (config.device ? { device: config.device } : {}),
+  // API.md §6: without VELA_DEVICE / configure() the quick app runs on the Desktop profile, whatever the app has selected.
+  downloadExtras: () => ({ device: config.device ?? DESKTOP_PROFILE_ID }),
   onReplaced: (token) =>
     console.warn(`[system.request] onDownloadComplete: an earlier listener of ${token} was replaced (this profile keeps only the last one, as hapjs does)`),
 });
@@ -68,4 +137,5 @@ const request: QuickAppRequest = createQuickAppRequest(bridge, {
 export const download = request.download.bind(request);
 export const onDownloadComplete = request.onDownloadComplete.bind(request);
 
-export default { download, onDownloadComplete };
+// `configure` on the default export too, as `require('@system.request')` has it (system-request-cjs.cts).
+export default { download, onDownloadComplete, configure };
