@@ -6,13 +6,15 @@ import {
   downloadInputSchema,
   emptyInputSchema,
   galleryInputSchema,
+  mediaRefsInputSchema,
+  revealInputSchema,
   profileIdInputSchema,
   removeInputSchema,
   retryInputSchema,
   settingsPatchSchema,
   tokenInputSchema,
 } from './schemas.js';
-import type { DownloadResult, Settings, TaskProgress, TaskRecord } from './types.js';
+import type { DownloadResult, MediaItem, MediaRef, Settings, TaskProgress, TaskRecord } from './types.js';
 
 /**
  * The one contract. Every channel: its input schema (the inferred type is the request type) and its
@@ -38,9 +40,31 @@ export const channels = {
   'settings.get': { input: emptyInputSchema, result: null as unknown as Settings },
   'settings.set': { input: settingsPatchSchema, result: null as unknown as Settings },
   'engine.info': { input: emptyInputSchema, result: null as unknown as EngineInfo },
+  'media.list': { input: emptyInputSchema, result: null as unknown as MediaItem[] },
+  'media.remove': { input: mediaRefsInputSchema, result: null as unknown as MediaOutcome[] },
+  'media.moveToGallery': { input: mediaRefsInputSchema, result: null as unknown as MediaOutcome[] },
+  /** Show a task's file or a media file in the file manager (the browser host answers with the path only). */
+  'shell.reveal': { input: revealInputSchema, result: null as unknown as ShellResult },
+  /** Open a task's file or a media file with the system's default app (Electron only). */
+  'shell.open': { input: revealInputSchema, result: null as unknown as ShellResult },
 } as const;
 
+export interface MediaOutcome {
+  ref: MediaRef;
+  /** Where the file went (move to gallery). */
+  path?: string;
+  error?: ErrorData;
+}
+
+export interface ShellResult {
+  path: string;
+  /** false where the transport cannot reach the desktop (the browser host): the UI shows the path instead. */
+  done: boolean;
+}
+
 export interface EngineInfo {
+  /** 'electron' or 'browser': which desktop features exist (reveal, open, notifications). */
+  shell?: 'electron' | 'browser';
   pid: number;
   dataDir: string;
   version: string;
@@ -73,4 +97,6 @@ export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
 export interface Bridge {
   invoke<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelResult<C>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  /** A URL the page can load a media file from (a confined protocol in Electron, /media/ on the host). */
+  mediaUrl?(ref: MediaRef): string;
 }

@@ -63,3 +63,13 @@ export const settingsPatchSchema = z.strictObject({
 });
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 export const profileIdInputSchema = z.object({ id: z.string().min(1) });
+
+export const mediaRefSchema = z.object({
+  partition: z.enum(['cache', 'mass']),
+  name: z.string().min(1).max(4096),
+});
+export const mediaRefsInputSchema = z.object({ items: z.array(mediaRefSchema).min(1).max(10_000), galleryHome: z.string().optional() });
+export const revealInputSchema = z.union([
+  z.object({ token: z.unknown() }),
+  z.object({ partition: z.enum(['cache', 'mass']), name: z.string().min(1).max(4096) }),
+]);

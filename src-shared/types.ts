@@ -80,3 +80,25 @@ export const DEFAULT_SETTINGS: Settings = {
   galleryDirs: { image: '', video: '', audio: '' },
   language: 'en',
 };
+
+export type MediaKindOrOther = 'image' | 'video' | 'audio' | 'other';
+
+/** A file in the app cache (or the mass partition), as the media library shows it. */
+export interface MediaItem {
+  partition: StoragePartition;
+  /** Name relative to the partition folder. */
+  name: string;
+  uri: string;
+  size: number;
+  mime: string | null;
+  kind: MediaKindOrOther;
+  modifiedAt: number;
+  /** The task that downloaded it, when one did. */
+  token?: string;
+}
+
+/** Names a media file without a path: the main side maps it into the partition and refuses anything else. */
+export interface MediaRef {
+  partition: StoragePartition;
+  name: string;
+}

@@ -5,6 +5,7 @@ import type { Bridge } from '../../src-shared/channels.js';
 import { defaultDataDir } from '../core/paths.js';
 import { VERSION } from '../core/version.js';
 import { openEngine } from '../host/access.js';
+import { createPageHandler } from '../host/browser-host.js';
 import { waitForTask, withEngine } from './engine-session.js';
 import { createOutput, type Output } from './output.js';
 
@@ -205,13 +206,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dataDirOption())
     .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', parsePort, 0)
     .action(async (opts: { dataDir?: string; port: number }) => {
-      const access = await openEngine({ dataDir: dataDirOf(opts), mode: 'run', port: opts.port });
+      const access = await openEngine({ dataDir: dataDirOf(opts), mode: 'run', port: opts.port, pages: createPageHandler });
       if (access.kind === 'remote') {
         process.stderr.write(`an engine already runs for this data dir (pid ${access.holder.pid}) at http://127.0.0.1:${access.holder.port}/\n`);
         return setExit(EXIT_FAIL);
       }
       process.stdout.write(`${access.host.url}/?secret=${access.secret}\n`);
-      process.stderr.write('the engine and its API run until Ctrl-C (the window arrives with the UI)\n');
+      process.stderr.write('open that URL in a browser; the engine runs until Ctrl-C\n');
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
         process.once('SIGINT', stop);

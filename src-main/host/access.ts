@@ -6,10 +6,10 @@ import { Engine, type EngineOptions } from '../core/engine.js';
 import { dataPaths } from '../core/paths.js';
 import { openStore, type StoreConf } from '../core/store.js';
 import { VERSION } from '../core/version.js';
-import { createRouter } from '../router/handlers.js';
+import { createRouter, type DesktopShell } from '../router/handlers.js';
 import { localBridge, type Router } from '../router/router.js';
 import { acquireEngineLock, type EngineFile } from './engine-lock.js';
-import { startHost, type HostOptions, type RunningHost } from './http-api.js';
+import { startHost, type HostOptions, type HostRouter, type RunningHost } from './http-api.js';
 
 /**
  * How a front door (CLI, quick-app module, browser host, Electron shell) gets at the engine of a data
@@ -47,8 +47,10 @@ export interface OpenOptions {
   engine?: Partial<Omit<EngineOptions, 'dataDir' | 'store' | 'autoStart'>>;
   /** Told when the store file was unreadable and kept aside (default: a warning on stderr). */
   onStoreRecovered?: (recovery: { keptAs: string; reason: string }) => void;
-  /** Serves the renderer and media for the browser host. */
-  fallback?: HostOptions['fallback'];
+  /** Serves the renderer and media for the browser host, given the engine and the launch's secret. */
+  pages?: (engine: Engine, secret: string) => HostOptions['fallback'];
+  /** Reveal/open for the front door (the Electron shell); the browser host can only answer with paths. */
+  shell?: DesktopShell;
 }
 
 export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
@@ -56,7 +58,25 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const secret = randomBytes(24).toString('base64url');
   let router: Router | undefined;
-  const host = await startHost({ router: () => router, secret, port: options.port, fallback: options.fallback });
+  let pages: HostOptions['fallback'];
+  let engine: Engine | undefined;
+  // A record-mode engine (a CLI `list`, or `download` without --wait) serves the API while it holds the
+  // lock, so another process's `wait` can be handed to it in that moment. Waiting needs transfers: such
+  // a call starts the engine (the CLI serves it to its end before exiting) instead of hanging both
+  // processes forever on an engine that never runs.
+  const served = (r: Router): HostRouter => ({
+    call: (channel, payload) => {
+      if (channel === 'tasks.wait') engine?.start();
+      return r.call(channel, payload);
+    },
+    subscribe: (listener) => r.subscribe(listener),
+  });
+  const host = await startHost({
+    router: () => (router && options.mode === 'record' ? served(router) : router),
+    secret,
+    port: options.port,
+    fallback: (req, res, url) => (pages ? pages(req, res, url) : false),
+  });
   const mine: EngineFile = { pid: process.pid, port: host.port, secret };
   let lock;
   try {
@@ -77,7 +97,6 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
   }
 
   const release = lock.release;
-  let engine: Engine;
   try {
     const store = openStore(options.dataDir, { makeConf: options.makeConf });
     // Never silent: the user learns that their store was unreadable and where the old file is.
@@ -85,12 +104,13 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
       (options.onStoreRecovered ?? ((r) => process.stderr.write(`warning: ${r.reason}; it was kept as ${r.keptAs} and an empty store was started\n`)))(store.recovery);
     }
     engine = new Engine({ ...options.engine, dataDir: options.dataDir, store, autoStart: false });
+    pages = options.pages?.(engine, secret);
     router = createRouter(engine, () => ({
       pid: process.pid,
       dataDir: options.dataDir,
       version: VERSION,
       storeRecovery: store.recovery,
-    }));
+    }), options.shell);
   } catch (error) {
     await host.close();
     release();

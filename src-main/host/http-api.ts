@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { FailCode, type ErrorData } from '../../src-shared/codes.js';
 import { EVENT_NAMES } from '../../src-shared/channels.js';
 import type { Router } from '../router/router.js';
@@ -15,9 +16,12 @@ import type { Router } from '../router/router.js';
 export const SESSION_COOKIE = 'vela_session';
 const MAX_BODY = 1024 * 1024;
 
+/** What the host needs of a router (access.ts hands a record-mode engine's host a wrapper). */
+export type HostRouter = Pick<Router, 'call' | 'subscribe'>;
+
 export interface HostOptions {
-  /** The router, or a getter that returns undefined while the engine is still starting (answered 503). */
-  router: Router | (() => Router | undefined);
+  /** The router, or a getter that returns undefined while the engine is still starting (waited for, then 503). */
+  router: HostRouter | (() => HostRouter | undefined);
   secret: string;
   port?: number;
   /** Extra handler for non-API paths (the renderer, media files); answers 404 when absent or when it returns false. */
@@ -36,7 +40,18 @@ export interface RunningHost {
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   let inFlight = 0;
-  const currentRouter = (): Router | undefined => (typeof options.router === 'function' ? options.router() : options.router);
+  const currentRouter = (): HostRouter | undefined => (typeof options.router === 'function' ? options.router() : options.router);
+  let closing = false;
+  /**
+   * A process that finds us in engine.json may call between our taking the lock and our engine being
+   * ready (a takeover of a stale lock alone waits 100-150 ms to confirm it). Answering 503 at once
+   * failed its hand-off ("error 500: the engine is starting", exit 1), so wait for the engine a
+   * moment; 2 s stays below engine-lock's 3 s liveness probe.
+   */
+  async function routerWhenReady(): Promise<HostRouter | undefined> {
+    for (let waited = 0; !currentRouter() && !closing && waited < 2_000; waited += 20) await delay(20);
+    return currentRouter();
+  }
   const idleCallbacks: Array<() => void> = [];
   const track = (res: http.ServerResponse): void => {
     inFlight += 1;
@@ -67,7 +82,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       if (!hasSecret(req, options.secret)) {
         return sendError(res, 401, { code: FailCode.IllegalArgument, message: 'missing or wrong session secret' });
       }
-      if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(res);
+      if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(res, await routerWhenReady());
       const channel = url.pathname.slice('/api/'.length);
       if (req.method !== 'POST') {
         return sendError(res, 405, { code: FailCode.IllegalArgument, message: 'use POST for API calls' });
@@ -82,7 +97,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
           message: tooBig ? `request body larger than ${MAX_BODY} bytes` : 'request body is not valid JSON',
         });
       }
-      const router = currentRouter();
+      const router = await routerWhenReady();
       if (!router) return sendError(res, 503, { code: FailCode.Internal, message: 'the engine is starting' });
       const reply = await router.call(channel, payload);
       if (reply.ok) return sendJson(res, 200, reply);
@@ -92,7 +107,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     sendError(res, 404, { code: FailCode.IllegalArgument, message: 'not found' });
   }
 
-  function streamEvents(res: http.ServerResponse): void {
+  function streamEvents(res: http.ServerResponse, router: HostRouter | undefined): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -100,7 +115,6 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       'x-content-type-options': 'nosniff',
     });
     res.write(': connected\n\n');
-    const router = currentRouter();
     if (!router) {
       res.end();
       return;
@@ -133,6 +147,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     },
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -161,7 +176,7 @@ function allowedOrigin(origin: string, port: number): boolean {
   return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}` || origin === `http://[::1]:${port}`;
 }
 
-function hasSecret(req: http.IncomingMessage, secret: string): boolean {
+export function hasSecret(req: http.IncomingMessage, secret: string): boolean {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7).trim(), secret)) return true;
   const cookie = req.headers.cookie

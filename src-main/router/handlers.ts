@@ -1,9 +1,37 @@
+import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { EngineInfo } from '../../src-shared/channels.js';
 import type { Engine } from '../core/engine.js';
+import { MediaLibrary } from '../core/media.js';
 import { Router, type Handlers } from './router.js';
 
+/**
+ * What only the front door can do: show a file in the file manager, open it. The Electron shell uses
+ * its `shell` module; the browser host (a page cannot reach the desktop) answers with the path only.
+ */
+export interface DesktopShell {
+  kind: 'electron' | 'browser';
+  reveal(path: string): Promise<boolean>;
+  open(path: string): Promise<boolean>;
+}
+
+export const browserShell: DesktopShell = {
+  kind: 'browser',
+  reveal: async () => false,
+  open: async () => false,
+};
+
 /** The channel table's handlers, all thin calls into core. */
-export function createHandlers(engine: Engine, info: () => EngineInfo): Handlers {
+export function createHandlers(engine: Engine, info: () => EngineInfo, shell: DesktopShell = browserShell): Handlers {
+  const media = new MediaLibrary(engine);
+
+  /** A task's file or a media file, as an absolute path inside the data dir. */
+  const fileOf = async (input: { token: unknown } | { partition: 'cache' | 'mass'; name: string }): Promise<string> => {
+    if ('partition' in input) return media.resolve(input);
+    const task = engine.get(input.token);
+    if (!task.path) throw new VelaError(FailCode.IllegalArgument, `the task has no file yet (state ${task.state})`);
+    return task.path;
+  };
+
   return {
     'download.start': (input) => ({ token: engine.download(input).token }),
     'tasks.get': ({ token }) => engine.get(token),
@@ -30,13 +58,24 @@ export function createHandlers(engine: Engine, info: () => EngineInfo): Handlers
     },
     'settings.get': () => engine.settings,
     'settings.set': (patch) => engine.updateSettings(patch),
-    'engine.info': () => info(),
+    'engine.info': () => ({ ...info(), shell: shell.kind }),
+    'media.list': () => media.list(),
+    'media.remove': ({ items }) => media.remove(items),
+    'media.moveToGallery': ({ items, galleryHome }) => media.moveToGallery(items, galleryHome),
+    'shell.reveal': async (input) => {
+      const path = await fileOf(input);
+      return { path, done: await shell.reveal(path) };
+    },
+    'shell.open': async (input) => {
+      const path = await fileOf(input);
+      return { path, done: await shell.open(path) };
+    },
   };
 }
 
 /** A router wired to an engine: handlers mounted, engine events forwarded as contract events. */
-export function createRouter(engine: Engine, info: () => EngineInfo): Router {
-  const router = new Router(createHandlers(engine, info));
+export function createRouter(engine: Engine, info: () => EngineInfo, shell?: DesktopShell): Router {
+  const router = new Router(createHandlers(engine, info, shell));
   engine.on('task', (task) => router.emit('task.updated', task));
   engine.on('removed', (token) => router.emit('task.removed', { token }));
   engine.on('progress', (batch) => router.emit('task.progress', batch));

@@ -1,0 +1,37 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { toErrorData } from '../../src-shared/codes.js';
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+  code?: number;
+}
+
+/** Messages for the person at the window: errors as their code and message, never a stack. */
+export const useNotices = defineStore('notices', () => {
+  const items = ref<Notice[]>([]);
+  let next = 1;
+
+  function push(kind: Notice['kind'], text: string, code?: number): void {
+    const notice = { id: next++, kind, text, code };
+    items.value = [...items.value.slice(-4), notice];
+    if (kind === 'info') setTimeout(() => dismiss(notice.id), 5_000);
+  }
+
+  function error(error: unknown): void {
+    const data = toErrorData(error);
+    push('error', data.message, data.code);
+  }
+
+  function info(text: string): void {
+    push('info', text);
+  }
+
+  function dismiss(id: number): void {
+    items.value = items.value.filter((n) => n.id !== id);
+  }
+
+  return { items, error, info, dismiss };
+});

@@ -1,0 +1,46 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { EngineInfo } from '../../src-shared/channels.js';
+import type { SettingsPatch } from '../../src-shared/schemas.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../src-shared/types.js';
+import { useBridge } from '../bridge.js';
+import { setLocale } from '../i18n/index.js';
+import { useNotices } from './notices.js';
+
+/** Settings of the engine (concurrency, speed limit, proxy, gallery folders, language, active profile). */
+export const useSettings = defineStore('settings', () => {
+  const settings = ref<Settings>(structuredClone(DEFAULT_SETTINGS));
+  const info = ref<EngineInfo | null>(null);
+  const loaded = ref(false);
+  const isElectron = computed(() => info.value?.shell === 'electron');
+
+  async function load(): Promise<void> {
+    const bridge = useBridge();
+    try {
+      const [current, engine] = await Promise.all([bridge.invoke('settings.get', {}), bridge.invoke('engine.info', {})]);
+      settings.value = current;
+      info.value = engine;
+      setLocale(current.language);
+      if (engine.storeRecovery) {
+        useNotices().error({ code: 500, message: `${engine.storeRecovery.reason}; it was kept as ${engine.storeRecovery.keptAs}` });
+      }
+    } catch (error) {
+      useNotices().error(error);
+    } finally {
+      loaded.value = true;
+    }
+  }
+
+  async function update(patch: SettingsPatch): Promise<boolean> {
+    try {
+      settings.value = await useBridge().invoke('settings.set', patch);
+      if (patch.language) setLocale(patch.language);
+      return true;
+    } catch (error) {
+      useNotices().error(error);
+      return false;
+    }
+  }
+
+  return { settings, info, loaded, isElectron, load, update };
+});
