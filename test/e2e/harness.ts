@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/**
+ * End-to-end harness: the real browser host (`vela-companion serve`, built code, its own data dir)
+ * driven by Debian's Chromium through playwright-core. Chromium is installed by .ci/run when missing
+ * (never `npx playwright install`), and launched with the flags this machine needs.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const SCREENSHOTS = path.join(ROOT, 'test', 'e2e', 'screenshots');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface App {
+  url: string;
+  dataDir: string;
+  galleryHome: string;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Save a screenshot a person can look at: test/e2e/screenshots/<name>.png. */
+  shot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startApp(options: { locale?: string } = {}): Promise<App> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-e2e-'));
+  const galleryHome = path.join(dataDir, 'home');
+  const server = spawn(process.execPath, [path.join(ROOT, 'bin', 'vela-companion.js'), 'serve', '--data-dir', dataDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOME: galleryHome, XDG_CONFIG_HOME: path.join(galleryHome, '.config') },
+  });
+  const url = await firstLine(server);
+  // launch() gives Chromium a fresh, throw-away --user-data-dir of its own every time.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: options.locale ?? 'en-US' });
+  const page = await context.newPage();
+  await page.goto(url);
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    url,
+    dataDir,
+    galleryHome,
+    browser,
+    context,
+    page,
+    shot: async (name) => {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+    },
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      server.kill('SIGTERM');
+      await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once('exit', resolve)));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL in time: ${err}`)), 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) {
+        clearTimeout(timer);
+        resolve(line.trim());
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}: ${err}`));
+    });
+  });
+}
