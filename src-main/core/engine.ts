@@ -66,6 +66,8 @@ class Interrupt {
 
 interface Running {
   controller: AbortController;
+  /** A pause, resume or cancel asked for while an earlier pause was still being carried out; it wins. */
+  wanted?: 'pause' | 'resume' | 'cancel';
   bytes: number;
   lastBytes: number;
   speed: number;
@@ -222,7 +224,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   pause(token: unknown): TaskRecord {
     const task = this.get(token);
-    if (task.state === 'running') this.#running.get(task.token)?.controller.abort(new Interrupt('pause'));
+    if (task.state === 'running') this.#interruptRun(task.token, 'pause');
     else if (task.state === 'queued') {
       this.#queue.delete(task.token);
       this.#clearOfflineTimer(task.token);
@@ -234,6 +236,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   resume(token: unknown): TaskRecord {
     const task = this.get(token);
     if (task.state !== 'paused') {
+      // Paused a moment ago and not stopped yet: resume instead of ending paused (the resume would be lost).
+      if (task.state === 'running') this.#interruptRun(task.token, 'resume');
       if (task.state === 'queued' || task.state === 'running') return task;
       throw this.#wrongState(task, 'resume');
     }
@@ -244,8 +248,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   cancel(token: unknown): TaskRecord {
     const task = this.get(token);
     if (isFinished(task.state)) throw this.#wrongState(task, 'cancel');
-    const run = this.#running.get(task.token);
-    if (run) run.controller.abort(new Interrupt('cancel'));
+    if (this.#running.has(task.token)) this.#interruptRun(task.token, 'cancel');
     else this.#finishCancelled(task);
     return task;
   }
@@ -311,9 +314,35 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#schedule();
   }
 
+  /** A finished file was deleted from the media library: its task says so instead of pointing at nothing. */
+  fileDeleted(file: string): void {
+    for (const task of this.store.allTasks()) {
+      if (task.state === 'completed' && task.path === file) this.#update(task, { message: 'the file was deleted' });
+    }
+  }
+
   /** Whether the engine has anything that will still happen: running or runnable tasks, or listeners. */
   get busy(): boolean {
-    return this.#running.size > 0 || this.#waiters.size > 0 || (this.#started && this.#queue.size > 0);
+    // A stopped engine keeps nothing alive: its listeners can no longer be answered by it.
+    return this.#running.size > 0 || (this.#started && (this.#waiters.size > 0 || this.#queue.size > 0));
+  }
+
+  /**
+   * Ask a running task to stop for a pause or a cancel. A request that arrives while an earlier pause
+   * is still being carried out replaces it (pause then resume at once must not end paused; pause then
+   * cancel must cancel); nothing undoes a pending cancel, stop or remove. A plain abort could not do
+   * this: aborting an aborted controller keeps the first reason.
+   */
+  #interruptRun(token: string, kind: 'pause' | 'resume' | 'cancel'): void {
+    const run = this.#running.get(token);
+    if (!run) return;
+    const { signal } = run.controller;
+    if (!signal.aborted) {
+      if (kind !== 'resume') run.controller.abort(new Interrupt(kind));
+      return;
+    }
+    const pending = run.wanted ?? (signal.reason instanceof Interrupt ? signal.reason.kind : undefined);
+    if (pending === 'pause' || pending === 'resume') run.wanted = kind;
   }
 
   // ---- scheduling ----------------------------------------------------------------------------
@@ -341,6 +370,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.#queue.delete(token);
         continue;
       }
+      // Resumed while its interrupted run is still winding down: it starts once that run is gone.
+      if (this.#running.has(token)) continue;
       const profile = this.#profileOf(task);
       if (profile.link.offline) {
         this.#waitForNetwork(task, profile);
@@ -404,8 +435,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { signal } = run.controller;
     let failuresInRow = 0;
     let meta = this.#partials.readMeta(task.token);
+    /** What the partition holds besides this task's bytes, measured when a response starts (quota). */
+    let usedByOthers = 0;
+    // Progress means a new furthest point. Comparing with the size at the start of each attempt let
+    // a server that cuts every body at the same byte loop forever: the resume gets 416, the file
+    // restarts from 0, and every other attempt "progressed" back to the same byte.
+    let furthest = this.#partials.size(task.token);
     for (;;) {
-      const before = this.#partials.size(task.token);
       try {
         const result = await runAttempt({
           url: task.url,
@@ -419,17 +455,22 @@ export class Engine extends EventEmitter<EngineEvents> {
           dropAfterBytes: this.#dropPoint(profile, task),
           latencyMs: profile.link.latencyMs,
           onStart: (next, offset) => {
+            // A changed resource is a new race: how far the old one got says nothing about this one.
+            if (offset === 0 && meta !== undefined && validatorOf(meta) !== validatorOf(next)) furthest = 0;
             meta = next;
             this.#partials.writeMeta(task.token, next);
             run.bytes = offset;
             run.lastBytes = Math.min(run.lastBytes, offset);
-            this.#checkQuota(task, profile, next.total, offset);
+            usedByOthers = this.#checkQuota(task, profile, next.total);
             if (task.total !== next.total || task.bytes !== offset) this.#update(task, { total: next.total, bytes: offset });
           },
           onBytes: (n) => {
             run.bytes += n;
             const quota = profile.device.quotaBytes;
-            if (quota !== undefined && task.total === null && this.#usedBytes(task) > quota) {
+            // Bytes received, not bytes on disk: the disk lags behind the stream, so a body without a
+            // length could otherwise finish far past the quota before the check saw it (and a walk of
+            // the folder per chunk would cost O(files) each time).
+            if (quota !== undefined && task.total === null && usedByOthers + run.bytes > quota) {
               run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`));
             }
           },
@@ -445,8 +486,9 @@ export class Engine extends EventEmitter<EngineEvents> {
         }
         if (!(reason instanceof AttemptFailure)) throw reason;
         if (/insufficient space/.test(reason.message)) this.#partials.remove(task.token);
-        const progressed = this.#partials.size(task.token) > before;
-        failuresInRow = progressed ? 1 : failuresInRow + 1;
+        const reached = this.#partials.size(task.token);
+        failuresInRow = reached > furthest ? 1 : failuresInRow + 1;
+        furthest = Math.max(furthest, reached);
         if (!reason.transient) return this.#fail(task, reason.message);
         if (failuresInRow >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
           return this.#fail(task, `${reason.message} (gave up after ${failuresInRow} attempts)`);
@@ -477,7 +519,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const name = chooseFilename({
       requested: task.requestedFilename,
       contentDisposition: meta?.contentDisposition,
-      url: new URL(task.url),
+      url: new URL(meta?.url || task.url),
       contentType: meta?.contentType,
     });
     const dir = this.#partitionDir(task.storage);
@@ -503,7 +545,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #interrupted(task: TaskRecord, interrupt: Interrupt): void {
-    switch (interrupt.kind) {
+    const kind = this.#running.get(task.token)?.wanted ?? interrupt.kind;
+    switch (kind) {
+      case 'resume':
+        this.#update(task, { bytes: this.#partials.size(task.token) });
+        this.#enqueue(task);
+        return;
       case 'pause':
         this.#update(task, { state: 'paused', message: undefined, bytes: this.#partials.size(task.token) });
         return;
@@ -558,16 +605,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     return fixed;
   }
 
-  #checkQuota(task: TaskRecord, profile: DeviceProfile, total: number | null, offset: number): void {
+  /** Throws when the whole file cannot fit; returns what the partition holds besides this task's bytes. */
+  #checkQuota(task: TaskRecord, profile: DeviceProfile, total: number | null): number {
     const quota = profile.device.quotaBytes;
-    if (quota === undefined || total === null) return;
-    const used = this.#usedBytes(task) - offset;
-    if (used + total > quota) {
+    if (quota === undefined) return 0;
+    // Minus this task's own bytes on disk: all of them, since a 200 (offset 0) truncates them right after.
+    const used = this.#usedBytes(task) - this.#partials.size(task.token);
+    if (total !== null && used + total > quota) {
       throw new VelaError(
         FailCode.DownloadFailed,
         `insufficient space: ${total} bytes would exceed the device profile's quota of ${quota} bytes (${used} in use)`,
       );
     }
+    return used;
   }
 
   /** Bytes the partition holds: finished files plus every partial file. */
@@ -672,6 +722,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.#keepAlive = undefined;
     }
   }
+}
+
+function validatorOf(meta: PartialMeta): string | undefined {
+  return meta.etag ?? meta.lastModified;
 }
 
 async function sha256File(file: string): Promise<string> {

@@ -23,7 +23,7 @@ export class RateLimiter {
   }
 }
 
-/** Thrown into the pipeline when a simulated link drops the connection. Transient: the engine resumes. */
+/** Reported by an attempt (transfer.ts) when a simulated link drops the connection. Transient: the engine resumes. */
 export class SimulatedDrop extends Error {
   readonly code = 'ESIMDROP';
   constructor(at: number) {
@@ -34,8 +34,6 @@ export class SimulatedDrop extends Error {
 export interface ShaperOptions {
   /** Limiters that apply to this stream; read on every chunk so a changed limit takes effect at once. */
   limiters: () => readonly RateLimiter[];
-  /** Drop the connection after this many bytes of this stream (simulation). */
-  dropAfterBytes?: number;
   /** Called with each chunk's length after it passed; the only per-chunk work besides pacing. */
   onBytes: (bytes: number) => void;
 }
@@ -44,23 +42,15 @@ export interface ShaperOptions {
 const SLICE = 64 * 1024;
 
 /**
- * The engine's stream shaper: counts bytes, applies every rate limiter, and simulates a dropped
- * connection. With no limit and no simulation it only counts.
+ * The engine's stream shaper: counts bytes and applies every rate limiter. With no limit it only
+ * counts. (The simulated drop lives in transfer.ts, where the bytes before it can still be saved.)
  */
 export class StreamShaper extends Transform {
-  #passed = 0;
   constructor(private readonly options: ShaperOptions) {
     super({ highWaterMark: 1024 * 1024 });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const { dropAfterBytes } = this.options;
-    if (dropAfterBytes !== undefined && this.#passed + chunk.length >= dropAfterBytes) {
-      const keep = Math.max(0, dropAfterBytes - this.#passed);
-      const head = chunk.subarray(0, keep);
-      this.#send(head, (error) => callback(error ?? new SimulatedDrop(dropAfterBytes)));
-      return;
-    }
     this.#send(chunk, callback);
   }
 
@@ -97,7 +87,6 @@ export class StreamShaper extends Transform {
 
   #pass(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.#passed += chunk.length;
     this.options.onBytes(chunk.length);
     this.push(chunk);
   }

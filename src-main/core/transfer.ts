@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import got, { type Agents, type Response } from 'got';
-import { StreamShaper, type RateLimiter } from './throttle.js';
+import { VelaError } from '../../src-shared/codes.js';
+import { SimulatedDrop, StreamShaper, type RateLimiter } from './throttle.js';
 import { parseRetryAfter } from './retry-policy.js';
 
 /**
@@ -15,6 +16,7 @@ export const USER_AGENT = 'VelaCompanion/0.1 (+quick-app system.request mirror)'
 
 /** What the engine remembers about the bytes in a partial file, kept beside it as `<token>.json`. */
 export interface PartialMeta {
+  /** The URL the bytes came from, after redirects. */
   url: string;
   etag?: string;
   lastModified?: string;
@@ -108,6 +110,12 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     }
     if (status >= 400) {
       const transient = status >= 500 || status === 408 || status === 429;
+      // A crash between the last byte and the final rename leaves a partial that is already whole.
+      const whole = parseContentRange(header(response.headers['content-range']))?.total ?? (/^bytes \*\/(\d+)$/.exec(header(response.headers['content-range']) ?? '')?.[1]);
+      if (status === 416 && offset > 0 && options.meta?.total === offset && Number(whole) === offset) {
+        request.destroy();
+        return { size: offset, meta: options.meta };
+      }
       if (status === 416 && offset > 0) {
         fs.truncateSync(options.partialPath, 0);
         throw new AttemptFailure('HTTP status 416: range not satisfiable, restarting from byte 0', true);
@@ -134,7 +142,8 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     }
 
     const meta: PartialMeta = {
-      url: options.url,
+      // Where the bytes really came from (after redirects): the file is named after it, as browsers do.
+      url: response.url || options.url,
       etag: strongEtag(header(response.headers.etag)),
       lastModified: header(response.headers['last-modified']),
       total,
@@ -149,12 +158,34 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
       // Large writes: fs.WriteStream batches queued chunks with writev up to this size.
       highWaterMark: MiB,
     });
-    const shaper = new StreamShaper({
-      limiters: options.limiters,
-      dropAfterBytes: options.dropAfterBytes,
-      onBytes: options.onBytes,
-    });
-    await pipeline(request, shaper, file);
+    const shaper = new StreamShaper({ limiters: options.limiters, onBytes: options.onBytes });
+    // A connection that breaks mid-body (for real or by the profile's simulated drop) must not cost the
+    // bytes already received: they end the pipeline normally so they reach the disk, and the break is
+    // reported after. An error inside pipeline() would destroy the file stream with them unwritten, and
+    // a link that drops every N bytes would then never make progress.
+    let broken: unknown;
+    const dropAt = options.dropAfterBytes;
+    async function* received(): AsyncGenerator<Buffer> {
+      let passed = 0;
+      try {
+        for await (const chunk of request as AsyncIterable<Buffer>) {
+          // `>`: a connection whose body ends exactly at the drop point delivered everything; no drop.
+          if (dropAt !== undefined && passed + chunk.length > dropAt) {
+            if (dropAt > passed) yield chunk.subarray(0, dropAt - passed);
+            broken = new SimulatedDrop(dropAt);
+            return;
+          }
+          passed += chunk.length;
+          yield chunk;
+        }
+      } catch (error) {
+        if (signal.aborted) throw error; // pause, cancel, stop: nothing to save, the file is the truth
+        broken = error;
+      }
+    }
+    // The signal stops the pipeline at once even while the shaper holds a slice back (a slow cap).
+    await pipeline(received, shaper, file, { signal });
+    if (broken !== undefined) throw broken;
 
     const size = sizeOf(options.partialPath);
     if (total !== null && size !== total) {
@@ -171,6 +202,8 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
 function classify(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason ?? error;
   if (error instanceof AttemptFailure) return error;
+  // Thrown by the engine's own onStart (the quota check): final as it is, not a network error to retry.
+  if (error instanceof VelaError) return error;
   const err = error as NodeJS.ErrnoException & { name?: string };
   const code = err?.code ?? '';
   switch (code) {
