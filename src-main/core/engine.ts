@@ -670,7 +670,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const task of this.store.allTasks()) {
       if (isFinished(task.state)) continue;
       const committed = this.#partials.readMeta(task.token)?.committedAs;
-      if (!committed) continue;
+      if (!committed) {
+        // Only the data dir's engine builds an Engine, so a task still marked running was left by a dead
+        // process: it is queued again, with the bytes its partial file really holds.
+        const bytes = this.#partials.size(task.token);
+        if (task.state === 'running' || task.bytes !== bytes) this.#update(task, { state: task.state === 'running' ? 'queued' : task.state, bytes });
+        continue;
+      }
       const file = path.join(this.#partitionDir(task.storage), committed);
       if (!fs.existsSync(file)) continue;
       const size = fs.statSync(file).size;
