@@ -99,6 +99,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       }
       const router = await routerWhenReady();
       if (!router) return sendError(res, 503, { code: FailCode.Internal, message: 'the engine is starting' });
+      if (LONG_CHANNELS.has(channel)) return answerLong(res, router.call(channel, payload));
       const reply = await router.call(channel, payload);
       if (reply.ok) return sendJson(res, 200, reply);
       return sendJson(res, statusFor(reply.error.code), reply);
@@ -152,6 +153,26 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Calls that answer only when a download ends (`tasks.wait`, i.e. onDownloadComplete) may take hours.
+ * HTTP clients give up on silent responses (Node's fetch after 300 s without headers or data), so these
+ * answer 200 at once and send a space every 15 s until the JSON reply (leading whitespace is valid JSON).
+ * The reply's `ok`/`error` carries the outcome, as on every call.
+ */
+const LONG_CHANNELS = new Set(['tasks.wait']);
+const KEEP_ALIVE_MS = 15_000;
+
+async function answerLong(res: http.ServerResponse, reply: Promise<unknown>): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.write(' ');
+  const timer = setInterval(() => res.write(' '), KEEP_ALIVE_MS);
+  try {
+    res.end(JSON.stringify(await reply));
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 function statusFor(code: number): number {

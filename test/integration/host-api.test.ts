@@ -89,6 +89,24 @@ describe('browser host API', () => {
     expect(get.status).toBe(405);
   });
 
+  it('answers a long wait (onDownloadComplete) with headers at once, and the outcome when the task ends', async () => {
+    const { token } = await access.bridge.invoke('download.start', { url: 'http://127.0.0.1:9/never' });
+    await access.bridge.invoke('tasks.pause', { token });
+    const headersAt = await new Promise<{ status: number; body: Promise<string> }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: access.host.port, method: 'POST', path: '/api/tasks.wait', headers: auth() }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        resolve({ status: res.statusCode ?? 0, body: new Promise((done) => { res.on('data', (c) => (body += c)); res.on('end', () => done(body)); }) });
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ token }));
+    });
+    // Headers arrived although the task is still paused: no client times out on a silent response.
+    expect(headersAt.status).toBe(200);
+    await access.bridge.invoke('tasks.cancel', { token });
+    expect(JSON.parse(await headersAt.body)).toEqual({ ok: false, error: { code: 1000, message: 'cancelled' } });
+  });
+
   it('serves the typed client: calls and server-sent events', async () => {
     const bridge = httpBridge({ baseUrl: access.host.url, secret: access.secret });
     const profiles = await bridge.invoke('devices.list', {});
