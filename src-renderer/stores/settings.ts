@@ -12,6 +12,8 @@ export const useSettings = defineStore('settings', () => {
   const settings = ref<Settings>(structuredClone(DEFAULT_SETTINGS));
   const info = ref<EngineInfo | null>(null);
   const loaded = ref(false);
+  /** A settings.set call is on its way. */
+  const saving = ref(false);
   const isElectron = computed(() => info.value?.shell === 'electron');
 
   async function load(): Promise<void> {
@@ -32,6 +34,7 @@ export const useSettings = defineStore('settings', () => {
   }
 
   async function update(patch: SettingsPatch): Promise<boolean> {
+    saving.value = true;
     try {
       settings.value = await useBridge().invoke('settings.set', patch);
       if (patch.language) setLocale(patch.language);
@@ -39,8 +42,10 @@ export const useSettings = defineStore('settings', () => {
     } catch (error) {
       useNotices().error(error);
       return false;
+    } finally {
+      saving.value = false;
     }
   }
 
-  return { settings, info, loaded, isElectron, load, update };
+  return { settings, info, loaded, saving, isElectron, load, update };
 });

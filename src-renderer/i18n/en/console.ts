@@ -1,1 +1,26 @@
-export default {};
+export default {
+  intro: 'Type the object a quick app passes to request.download or request.onDownloadComplete. The callbacks are logged in the order they fire, exactly as the quick app would see them.',
+  device: 'Device profile',
+  lastRule: 'This profile keeps only the last listener of an unfinished token (hapjs).',
+  downloadHint: 'JSON, or as in quick-app code: single quotes, unquoted keys and trailing commas are fine. Fields: url, header, filename, description. Ctrl+Enter runs it.',
+  listenHint: 'The token from a download’s success lands here; a bare token works too. Ctrl+Enter runs it.',
+  runDownload: 'Call download',
+  runListen: 'Call onDownloadComplete',
+  log: 'Callbacks',
+  pending: 'Waiting for {n} call | Waiting for {n} calls',
+  clear: 'Clear',
+  logEmpty: 'Nothing called yet.',
+  replaced: 'warning: the earlier listener on {token} was replaced and will not be called (this profile keeps only the last one, as hapjs does)',
+  errors: {
+    where: 'line {line}, column {column}',
+    empty: 'Type an object first.',
+    notObject: 'The call takes one object, written in braces.',
+    unexpected: 'Unexpected “{found}”.',
+    end: 'The text ends too early: a closing brace, bracket or value is missing.',
+    unterminated: 'A string is not closed.',
+    escape: 'Unknown escape in a string.',
+    number: 'Not a number.',
+    depth: 'Nested too deeply.',
+    trailing: 'Something follows the object: “{found}”.',
+  },
+};

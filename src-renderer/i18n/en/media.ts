@@ -1,1 +1,22 @@
-export default {};
+export default {
+  intro: 'Files in the app cache, as a quick app left them. Move images, video and audio to your gallery folders, or delete what you no longer need.',
+  select: 'Select',
+  selectOne: 'Select {name}',
+  selectAll: 'Select all',
+  summary: 'No files | {n} file, {size} | {n} files, {size}',
+  selected: '{n} selected | {n} selected',
+  filter: 'Show',
+  all: 'All types',
+  kind: { image: 'Image', video: 'Video', audio: 'Audio', other: 'Other' },
+  refresh: 'Refresh',
+  move: 'Move to gallery',
+  moveHint: 'Images go to Pictures, videos to Videos, audio to Music (see Settings). Other files stay in the cache.',
+  delete: 'Delete…',
+  confirmDelete: 'Delete {n} file from the cache? | Delete {n} files from the cache?',
+  deleted: 'Deleted {n} file | Deleted {n} files',
+  mass: 'mass storage',
+  reveal: 'Show in folder',
+  movedTitle: 'Moved to the gallery',
+  empty: 'The cache is empty. Files that downloads save appear here.',
+  emptyFilter: 'No files of this type.',
+};

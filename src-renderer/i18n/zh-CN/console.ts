@@ -1,1 +1,26 @@
-export default {};
+export default {
+  intro: '输入快应用传给 request.download 或 request.onDownloadComplete 的对象。回调会按触发顺序记录下来，与快应用看到的完全一致。',
+  device: '设备配置',
+  lastRule: '此配置对未完成的 token 只保留最后一个监听（hapjs 规则）。',
+  downloadHint: '可以是 JSON，也可以像快应用代码那样使用单引号、不加引号的键和末尾逗号。字段：url、header、filename、description。按 Ctrl+Enter 执行。',
+  listenHint: '下载成功返回的 token 会自动填到这里；也可以只填 token 本身。按 Ctrl+Enter 执行。',
+  runDownload: '调用 download',
+  runListen: '调用 onDownloadComplete',
+  log: '回调',
+  pending: '等待 {n} 个调用 | 等待 {n} 个调用',
+  clear: '清空',
+  logEmpty: '还没有调用。',
+  replaced: '警告：{token} 上先前的监听已被替换，不会再被回调（此配置与 hapjs 一样只保留最后一个）',
+  errors: {
+    where: '第 {line} 行第 {column} 列',
+    empty: '请先输入一个对象。',
+    notObject: '此调用接受一个用花括号写的对象。',
+    unexpected: '意外的“{found}”。',
+    end: '文本提前结束：缺少右花括号、右方括号或值。',
+    unterminated: '字符串没有闭合。',
+    escape: '字符串中有无法识别的转义。',
+    number: '不是有效的数字。',
+    depth: '嵌套层数过多。',
+    trailing: '对象后面还有内容：“{found}”。',
+  },
+};

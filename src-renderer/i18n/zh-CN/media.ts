@@ -1,1 +1,22 @@
-export default {};
+export default {
+  intro: '快应用下载到应用缓存中的文件。可以把图片、视频和音频移到图库文件夹，或删除不再需要的文件。',
+  select: '选择',
+  selectOne: '选择 {name}',
+  selectAll: '全选',
+  summary: '没有文件 | {n} 个文件，共 {size} | {n} 个文件，共 {size}',
+  selected: '已选 {n} 个 | 已选 {n} 个',
+  filter: '显示',
+  all: '全部类型',
+  kind: { image: '图片', video: '视频', audio: '音频', other: '其他' },
+  refresh: '刷新',
+  move: '移到图库',
+  moveHint: '图片移到“图片”，视频移到“视频”，音频移到“音乐”（可在设置中更改）。其他文件留在缓存中。',
+  delete: '删除…',
+  confirmDelete: '从缓存中删除 {n} 个文件？ | 从缓存中删除 {n} 个文件？',
+  deleted: '已删除 {n} 个文件 | 已删除 {n} 个文件',
+  mass: '大容量存储',
+  reveal: '在文件夹中显示',
+  movedTitle: '已移到图库',
+  empty: '缓存是空的。下载保存的文件会显示在这里。',
+  emptyFilter: '没有这种类型的文件。',
+};

@@ -1,0 +1,214 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { MediaOutcome } from '../../src-shared/channels.js';
+import type { MediaItem, MediaKindOrOther, MediaRef } from '../../src-shared/types.js';
+import { useBridge } from '../bridge.js';
+import { i18n } from '../i18n/index.js';
+import { useNotices } from './notices.js';
+
+/** One selection key per file: the partition and the name never collide together. */
+export const mediaKey = (ref: MediaRef): string => `${ref.partition}:${ref.name}`;
+
+/** A file that move-to-gallery placed, and where it went. */
+export interface MovedFile {
+  name: string;
+  kind: MediaKindOrOther;
+  path: string;
+  at: number;
+}
+
+export type MediaFilter = MediaKindOrOther | 'all';
+
+/**
+ * The media library of the cache (and the mass partition): the list, the selection, and the actions
+ * delete, move to gallery and reveal. A task that completes (or is removed) refreshes the list.
+ */
+export const useMedia = defineStore('media', () => {
+  const items = ref<MediaItem[]>([]);
+  const loading = ref(false);
+  const loaded = ref(false);
+  const busy = ref(false);
+  const selected = ref<Set<string>>(new Set());
+  const filter = ref<MediaFilter>('all');
+  /** Files moved to the gallery in this session, newest first. */
+  const moved = ref<MovedFile[]>([]);
+
+  const visible = computed(() => (filter.value === 'all' ? items.value : items.value.filter((i) => i.kind === filter.value)));
+  const selectedItems = computed(() => items.value.filter((i) => selected.value.has(mediaKey(i))));
+  const allVisibleSelected = computed(() => visible.value.length > 0 && visible.value.every((i) => selected.value.has(mediaKey(i))));
+  const totalSize = computed(() => items.value.reduce((sum, i) => sum + i.size, 0));
+
+  async function load(): Promise<void> {
+    loading.value = true;
+    try {
+      items.value = await useBridge().invoke('media.list', {});
+      // Forget selections of files that are gone.
+      const present = new Set(items.value.map(mediaKey));
+      selected.value = new Set([...selected.value].filter((k) => present.has(k)));
+    } catch (error) {
+      useNotices().error(error);
+    } finally {
+      loading.value = false;
+      loaded.value = true;
+    }
+  }
+
+  // Refresh on task events, coalesced: a burst of completions reloads the list once.
+  let watchers = 0;
+  let unsubscribe: Array<() => void> = [];
+  let reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleReload = (): void => {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => void load(), 150);
+  };
+
+  /** Follow task events while a view shows the library; returns the function that stops following. */
+  function watch(): () => void {
+    watchers += 1;
+    if (watchers === 1) {
+      const bridge = useBridge();
+      unsubscribe = [
+        bridge.on('task.updated', (task) => {
+          if (task.state === 'completed') scheduleReload();
+        }),
+        bridge.on('task.removed', () => scheduleReload()),
+      ];
+    }
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      watchers -= 1;
+      if (watchers === 0) {
+        for (const off of unsubscribe) off();
+        unsubscribe = [];
+        clearTimeout(reloadTimer);
+      }
+    };
+  }
+
+  function isSelected(item: MediaRef): boolean {
+    return selected.value.has(mediaKey(item));
+  }
+
+  function toggle(item: MediaRef, on?: boolean): void {
+    const key = mediaKey(item);
+    const next = new Set(selected.value);
+    if (on ?? !next.has(key)) next.add(key);
+    else next.delete(key);
+    selected.value = next;
+  }
+
+  /** Select every visible file, or clear the selection when they all are. */
+  function toggleAll(): void {
+    if (allVisibleSelected.value) {
+      selected.value = new Set();
+      return;
+    }
+    selected.value = new Set([...selected.value, ...visible.value.map(mediaKey)]);
+  }
+
+  function clearSelection(): void {
+    selected.value = new Set();
+  }
+
+  /** The URL that loads a file into <img>, <video> or <audio>; undefined where the bridge has none. */
+  function urlOf(item: MediaRef): string | undefined {
+    return useBridge().mediaUrl?.({ partition: item.partition, name: item.name });
+  }
+
+  const refsOf = (list: MediaRef[]): MediaRef[] => list.map(({ partition, name }) => ({ partition, name }));
+
+  /** Report the failures one by one; returns the refs that worked. */
+  function report(outcomes: MediaOutcome[]): MediaOutcome[] {
+    const notices = useNotices();
+    const ok: MediaOutcome[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.error) notices.error(outcome.error);
+      else ok.push(outcome);
+    }
+    return ok;
+  }
+
+  async function run(action: (refs: MediaRef[]) => Promise<void>, list: MediaRef[]): Promise<void> {
+    if (list.length === 0 || busy.value) return;
+    busy.value = true;
+    try {
+      await action(refsOf(list));
+    } catch (error) {
+      useNotices().error(error);
+    } finally {
+      busy.value = false;
+      await load();
+    }
+  }
+
+  /** Delete files from the cache (the selection by default). */
+  async function remove(list: MediaRef[] = selectedItems.value): Promise<number> {
+    let removed = 0;
+    await run(async (refs) => {
+      const done = report(await useBridge().invoke('media.remove', { items: refs }));
+      removed = done.length;
+      const gone = new Set(done.map((o) => mediaKey(o.ref)));
+      selected.value = new Set([...selected.value].filter((k) => !gone.has(k)));
+    }, list);
+    if (removed > 0) useNotices().info(i18n.global.t('media.deleted', { n: removed }, removed));
+    return removed;
+  }
+
+  /** Move files to the gallery folders (the selection by default); remembers where each one went. */
+  async function moveToGallery(list: MediaRef[] = selectedItems.value): Promise<MovedFile[]> {
+    const kinds = new Map(items.value.map((i) => [mediaKey(i), i.kind]));
+    let placed: MovedFile[] = [];
+    await run(async (refs) => {
+      const done = report(await useBridge().invoke('media.moveToGallery', { items: refs }));
+      const at = Date.now();
+      placed = done.map((o) => ({ name: o.ref.name, kind: kinds.get(mediaKey(o.ref)) ?? 'other', path: o.path ?? '', at }));
+      moved.value = [...placed, ...moved.value].slice(0, 50);
+      const gone = new Set(done.map((o) => mediaKey(o.ref)));
+      selected.value = new Set([...selected.value].filter((k) => !gone.has(k)));
+    }, list);
+    return placed;
+  }
+
+  function forgetMoved(): void {
+    moved.value = [];
+  }
+
+  /** Show the file in the file manager; the browser host cannot, so the path is shown instead. */
+  async function reveal(item: MediaRef): Promise<string | undefined> {
+    try {
+      const result = await useBridge().invoke('shell.reveal', { partition: item.partition, name: item.name });
+      if (!result.done) useNotices().info(i18n.global.t('common.pathShown', { path: result.path }));
+      return result.path;
+    } catch (error) {
+      useNotices().error(error);
+      return undefined;
+    }
+  }
+
+  return {
+    items,
+    loading,
+    loaded,
+    busy,
+    selected,
+    filter,
+    moved,
+    visible,
+    selectedItems,
+    allVisibleSelected,
+    totalSize,
+    load,
+    watch,
+    isSelected,
+    toggle,
+    toggleAll,
+    clearSelection,
+    urlOf,
+    remove,
+    moveToGallery,
+    forgetMoved,
+    reveal,
+  };
+});
