@@ -93,6 +93,7 @@ describe('the window, end to end', () => {
     expect(await notice.innerText()).toMatch(/Redmi Watch 4/);
     expect(files.requestsFor('/unsupported.bin')).toHaveLength(0);
     await app.shot('download-203');
+    await notice.locator('button').click();
     // Back to the Desktop profile for the other scenarios.
     await app.page.click('[data-nav="devices"]');
     await app.page.locator('[data-testid="device-row"][data-id="desktop"] [data-testid="device-select"]').check();
