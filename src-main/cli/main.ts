@@ -213,10 +213,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
       process.stdout.write(`${access.host.url}/?secret=${access.secret}\n`);
       process.stderr.write('open that URL in a browser; the engine runs until Ctrl-C\n');
+      // `on`, not `once`: npm may pass a Ctrl-C on twice, and a second signal must not kill the process
+      // before it has stopped its transfers and written its store.
       await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.on('SIGINT', () => resolve());
+        process.on('SIGTERM', () => resolve());
       });
       await access.close();
       setExit(EXIT_OK);
