@@ -1,4 +1,5 @@
 import type { ErrorData } from '../../src-shared/codes.js';
+import { formatBytes, formatDuration } from '../../src-shared/format.js';
 import type { TaskProgress } from '../../src-shared/types.js';
 
 /** How the CLI speaks: one JSON object per line with --json, plain words otherwise. */
@@ -60,22 +61,4 @@ export function progressText(p: TaskProgress): string {
   const of = p.total ? ` of ${formatBytes(p.total)}` : '';
   const eta = p.eta !== null ? `, ${formatDuration(p.eta)} left` : '';
   return `${percent}${formatBytes(p.bytes)}${of} at ${formatBytes(p.speed)}/s${eta}`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
