@@ -60,6 +60,7 @@ export const settingsPatchSchema = z.strictObject({
   activeProfile: z.string().optional(),
   galleryDirs: z.strictObject({ image: z.string(), video: z.string(), audio: z.string() }).partial().optional(),
   language: z.enum(['en', 'zh-CN']).optional(),
+  segments: z.number().int().min(1).max(16).optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 export const profileIdInputSchema = z.object({ id: z.string().min(1) });

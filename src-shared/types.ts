@@ -70,6 +70,11 @@ export interface Settings {
   /** Gallery folders per media type; empty = the user's Pictures/Videos/Music + "Vela Companion". */
   galleryDirs: { image: string; video: string; audio: string };
   language: 'en' | 'zh-CN';
+  /**
+   * Most connections one download may use at once (segmented download of a large file from a server
+   * that accepts ranges); 1 = a single stream.
+   */
+  segments: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -79,6 +84,7 @@ export const DEFAULT_SETTINGS: Settings = {
   activeProfile: 'desktop',
   galleryDirs: { image: '', video: '', audio: '' },
   language: 'en',
+  segments: 1,
 };
 
 export type MediaKindOrOther = 'image' | 'video' | 'audio' | 'other';

@@ -14,11 +14,12 @@ import { agentsFor } from './agents.js';
 import { chooseFilename, commitFile } from './filename.js';
 import { moveToGallery } from './gallery.js';
 import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
-import { PartialFiles } from './partial-files.js';
+import { PartialFiles, type PartialSidecar } from './partial-files.js';
 import { ProfileRegistry } from './profiles.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
 import type { TaskStore } from './store.js';
 import { RateLimiter } from './throttle.js';
+import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
 import { AttemptFailure, runAttempt, type PartialMeta } from './transfer.js';
 
 /**
@@ -411,7 +412,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const controller = new AbortController();
     const run: Running = {
       controller,
-      bytes: this.#partials.size(task.token),
+      bytes: this.#partials.bytes(task.token),
       lastBytes: 0,
       speed: 0,
       limiter: new RateLimiter(task.speedLimit ?? 0),
@@ -434,47 +435,67 @@ export class Engine extends EventEmitter<EngineEvents> {
   async #drive(task: TaskRecord, profile: DeviceProfile, run: Running): Promise<void> {
     const { signal } = run.controller;
     let failuresInRow = 0;
-    let meta = this.#partials.readMeta(task.token);
+    let meta: PartialSidecar | undefined = this.#partials.readMeta(task.token);
     /** What the partition holds besides this task's bytes, measured when a response starts (quota). */
     let usedByOthers = 0;
     // Progress means a new furthest point. Comparing with the size at the start of each attempt let
     // a server that cuts every body at the same byte loop forever: the resume gets 416, the file
     // restarts from 0, and every other attempt "progressed" back to the same byte.
-    let furthest = this.#partials.size(task.token);
+    let furthest = this.#partials.bytes(task.token);
+    /** Set when a segmented download found its resource changed: the rest of this run is one stream. */
+    let single = false;
+    const started = (next: PartialMeta, offset: number, done?: ByteRange[]): void => {
+      // A changed resource is a new race: how far the old one got says nothing about this one.
+      if (offset === 0 && meta !== undefined && validatorOf(meta) !== validatorOf(next)) furthest = 0;
+      meta = done ? { ...next, done } : next;
+      this.#partials.writeMeta(task.token, meta);
+      run.bytes = offset;
+      run.lastBytes = Math.min(run.lastBytes, offset);
+      usedByOthers = this.#checkQuota(task, profile, next.total);
+      if (task.total !== next.total || task.bytes !== offset) this.#update(task, { total: next.total, bytes: offset });
+    };
+    const onBytes = (n: number): void => {
+      run.bytes += n;
+      const quota = profile.device.quotaBytes;
+      // Bytes received, not bytes on disk: the disk lags behind the stream, so a body without a
+      // length could otherwise finish far past the quota before the check saw it (and a walk of
+      // the folder per chunk would cost O(files) each time).
+      if (quota !== undefined && task.total === null && usedByOthers + run.bytes > quota) {
+        run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`));
+      }
+    };
     for (;;) {
       try {
-        const result = await runAttempt({
+        const common = {
           url: task.url,
           headers: task.headers,
           partialPath: this.#partials.dataPath(task.token),
-          meta,
           agents: agentsFor(task.url, this.settings.proxy, this.#options.env),
           idleTimeoutMs: this.#options.idleTimeoutMs,
           signal,
           limiters: () => [this.#globalLimiter, this.#profileLimiter(profile), run.limiter],
-          dropAfterBytes: this.#dropPoint(profile, task),
           latencyMs: profile.link.latencyMs,
-          onStart: (next, offset) => {
-            // A changed resource is a new race: how far the old one got says nothing about this one.
-            if (offset === 0 && meta !== undefined && validatorOf(meta) !== validatorOf(next)) furthest = 0;
-            meta = next;
-            this.#partials.writeMeta(task.token, next);
-            run.bytes = offset;
-            run.lastBytes = Math.min(run.lastBytes, offset);
-            usedByOthers = this.#checkQuota(task, profile, next.total);
-            if (task.total !== next.total || task.bytes !== offset) this.#update(task, { total: next.total, bytes: offset });
-          },
-          onBytes: (n) => {
-            run.bytes += n;
-            const quota = profile.device.quotaBytes;
-            // Bytes received, not bytes on disk: the disk lags behind the stream, so a body without a
-            // length could otherwise finish far past the quota before the check saw it (and a walk of
-            // the folder per chunk would cost O(files) each time).
-            if (quota !== undefined && task.total === null && usedByOthers + run.bytes > quota) {
-              run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`));
-            }
-          },
-        });
+          onBytes,
+        };
+        // A segment map is resumed as segments (even with the setting back at 1: one connection then);
+        // a fresh start may become segmented; bytes of a single stream are resumed as a single stream.
+        const segmented = !single && (meta?.done !== undefined || (this.#maxSegments() > 1 && this.#partials.size(task.token) === 0));
+        const result = segmented
+          ? await runSegmented({
+              ...common,
+              meta,
+              done: meta?.done,
+              maxConnections: () => this.#maxSegments(),
+              dropAfterBytes: () => this.#dropPoint(profile, task),
+              retry: { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs },
+              onStart: started,
+              saveMap: (done) => {
+                if (!meta) return;
+                meta = { ...meta, done };
+                this.#partials.writeMeta(task.token, meta);
+              },
+            })
+          : await runAttempt({ ...common, meta, dropAfterBytes: this.#dropPoint(profile, task), onStart: started });
         meta = result.meta;
         break;
       } catch (error) {
@@ -484,9 +505,17 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.#partials.remove(task.token);
           return this.#fail(task, reason.message);
         }
+        if (reason instanceof SegmentsInvalidated) {
+          // The resource changed under the segments: their bytes are worthless. Start over, one stream.
+          this.#partials.remove(task.token);
+          meta = undefined;
+          single = true;
+          this.#update(task, { message: reason.message, bytes: 0 });
+          continue;
+        }
         if (!(reason instanceof AttemptFailure)) throw reason;
         if (/insufficient space/.test(reason.message)) this.#partials.remove(task.token);
-        const reached = this.#partials.size(task.token);
+        const reached = this.#partials.bytes(task.token);
         failuresInRow = reached > furthest ? 1 : failuresInRow + 1;
         furthest = Math.max(furthest, reached);
         if (!reason.transient) return this.#fail(task, reason.message);
@@ -505,6 +534,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     await this.#complete(task, meta);
+  }
+
+  /** Most connections per download (the `segments` setting). */
+  #maxSegments(): number {
+    return Math.max(1, Math.min(16, Math.floor(this.settings.segments ?? 1)));
   }
 
   async #complete(task: TaskRecord, meta: PartialMeta | undefined): Promise<void> {
@@ -548,14 +582,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const kind = this.#running.get(task.token)?.wanted ?? interrupt.kind;
     switch (kind) {
       case 'resume':
-        this.#update(task, { bytes: this.#partials.size(task.token) });
+        this.#update(task, { bytes: this.#partials.bytes(task.token) });
         this.#enqueue(task);
         return;
       case 'pause':
-        this.#update(task, { state: 'paused', message: undefined, bytes: this.#partials.size(task.token) });
+        this.#update(task, { state: 'paused', message: undefined, bytes: this.#partials.bytes(task.token) });
         return;
       case 'stop':
-        this.#update(task, { state: 'queued', bytes: this.#partials.size(task.token) });
+        this.#update(task, { state: 'queued', bytes: this.#partials.bytes(task.token) });
         return;
       case 'cancel':
         this.#finishCancelled(task);
@@ -574,7 +608,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #fail(task: TaskRecord, message: string): void {
-    this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, bytes: this.#partials.size(task.token), completedAt: Date.now() });
+    this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, bytes: this.#partials.bytes(task.token), completedAt: Date.now() });
     this.#settleWaiters(task.token, this.#outcome(task)!);
   }
 
@@ -598,7 +632,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const fixed = profile.link.dropAfterBytes;
     const loss = profile.link.packetLoss ?? 0;
     if (loss > 0 && Math.random() < loss) {
-      const remaining = task.total !== null ? Math.max(1, task.total - this.#partials.size(task.token)) : 1024 * 1024;
+      const remaining = task.total !== null ? Math.max(1, task.total - this.#partials.bytes(task.token)) : 1024 * 1024;
       const random = 1 + Math.floor(Math.random() * remaining);
       return fixed === undefined ? random : Math.min(fixed, random);
     }
@@ -673,7 +707,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!committed) {
         // Only the data dir's engine builds an Engine, so a task still marked running was left by a dead
         // process: it is queued again, with the bytes its partial file really holds.
-        const bytes = this.#partials.size(task.token);
+        const bytes = this.#partials.bytes(task.token);
         if (task.state === 'running' || task.bytes !== bytes) this.#update(task, { state: task.state === 'running' ? 'queued' : task.state, bytes });
         continue;
       }

@@ -1,15 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ByteRange } from './segmented.js';
 import type { PartialMeta } from './transfer.js';
 
 /** The sidecar beside a partial file: its validators, and where its bytes went once committed. */
 export interface PartialSidecar extends PartialMeta {
   committedAs?: string;
+  /** A segmented download's map: the byte ranges known to be on disk. Absent for a single stream. */
+  done?: ByteRange[];
 }
 
 /**
- * The `.partial/` folder of the cache: `<token>` holds the bytes so far (its size is the truth for how
- * far a task got) and `<token>.json` what is needed to resume them safely after a crash.
+ * The `.partial/` folder of the cache: `<token>` holds the bytes so far and `<token>.json` what is
+ * needed to resume them safely after a crash. For a single stream the file's size is the truth for how
+ * far a task got; a segmented download's file has its full size from the start, and its map says.
  */
 export class PartialFiles {
   constructor(readonly dir: string) {}
@@ -28,6 +32,12 @@ export class PartialFiles {
     } catch {
       return 0;
     }
+  }
+
+  /** How many bytes of the download are really there: the segment map's, else the file's size. */
+  bytes(token: string): number {
+    const done = this.readMeta(token)?.done;
+    return Array.isArray(done) ? done.reduce((n, [a, b]) => n + Math.max(0, b - a), 0) : this.size(token);
   }
 
   readMeta(token: string): PartialSidecar | undefined {

@@ -49,6 +49,8 @@ export class AttemptFailure extends Error {
     message: string,
     readonly transient: boolean,
     readonly retryAfterMs?: number,
+    /** The HTTP status that caused it, when one did. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'AttemptFailure';
@@ -69,47 +71,15 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     offset = 0;
   }
 
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...lowerKeys(options.headers) };
-  // A compressed body hides the length and its offsets cannot be resumed.
-  headers['accept-encoding'] = 'identity';
-  delete headers.range;
-  delete headers['if-range'];
-  if (offset > 0 && validator) {
-    headers.range = `bytes=${offset}-`;
-    headers['if-range'] = validator;
-  }
-
-  const request = got.stream(options.url, {
-    headers,
-    decompress: false,
-    throwHttpErrors: false,
-    retry: { limit: 0 },
-    // Idle timeouts only: a total timeout would kill large downloads.
-    timeout: { connect: 15_000, response: Math.max(options.idleTimeoutMs, 1_000), socket: options.idleTimeoutMs },
-    agent: options.agents,
-    strictContentLength: true,
-    maxRedirects: 10,
-    followRedirect: (response) => {
-      const location = response.headers.location;
-      if (!location) return false;
-      const next = new URL(location, response.url);
-      return next.protocol === 'http:' || next.protocol === 'https:';
-    },
-    signal,
-  });
+  const range = offset > 0 && validator ? { start: offset, ifRange: validator } : undefined;
+  const request = startRequest(options, range);
 
   try {
-    const response = await new Promise<Response>((resolve, reject) => {
-      request.once('response', resolve);
-      request.once('error', reject);
-    });
+    const response = await responseOf(request);
     const status = response.statusCode;
 
-    if (status >= 300 && status < 400) {
-      throw new AttemptFailure(`HTTP status ${status}: redirect not followed (too many redirects or not http/https)`, false);
-    }
+    if (status >= 300 && status < 400) throw statusFailure(response);
     if (status >= 400) {
-      const transient = status >= 500 || status === 408 || status === 429;
       // A crash between the last byte and the final rename leaves a partial that is already whole.
       const whole = parseContentRange(header(response.headers['content-range']))?.total ?? (/^bytes \*\/(\d+)$/.exec(header(response.headers['content-range']) ?? '')?.[1]);
       if (status === 416 && offset > 0 && options.meta?.total === offset && Number(whole) === offset) {
@@ -120,37 +90,27 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
         fs.truncateSync(options.partialPath, 0);
         throw new AttemptFailure('HTTP status 416: range not satisfiable, restarting from byte 0', true);
       }
-      throw new AttemptFailure(`HTTP status ${status}`, transient, parseRetryAfter(header(response.headers['retry-after'])));
+      throw statusFailure(response);
     }
-    if (status !== 200 && status !== 206) throw new AttemptFailure(`unexpected HTTP status ${status}`, false);
+    if (status !== 200 && status !== 206) throw statusFailure(response);
 
     const previous = options.meta;
     let total: number | null;
     if (status === 206) {
-      const range = parseContentRange(header(response.headers['content-range']));
-      if (!range || range.start !== offset) {
+      const contentRange = parseContentRange(header(response.headers['content-range']));
+      if (!contentRange || contentRange.start !== offset) {
         // Accept only a range that starts exactly at our size; anything else means start over.
         fs.truncateSync(options.partialPath, 0);
         throw new AttemptFailure('the server answered a different range than asked; restarting from byte 0', true);
       }
-      total = range.total;
+      total = contentRange.total;
     } else {
       // A 200 to a ranged request: the resource changed or ranges are not supported. Start over.
       offset = 0;
-      const length = Number(response.headers['content-length']);
-      total = Number.isFinite(length) && header(response.headers['content-length']) !== undefined ? length : null;
+      total = contentLength(response);
     }
 
-    const meta: PartialMeta = {
-      // Where the bytes really came from (after redirects): the file is named after it, as browsers do.
-      url: response.url || options.url,
-      etag: strongEtag(header(response.headers.etag)),
-      lastModified: header(response.headers['last-modified']),
-      total,
-      contentType: header(response.headers['content-type']) ?? (status === 206 ? previous?.contentType : undefined),
-      contentDisposition:
-        header(response.headers['content-disposition']) ?? (status === 206 ? previous?.contentDisposition : undefined),
-    };
+    const meta = metaOf(response, options.url, total, status === 206 ? previous : undefined);
     options.onStart(meta, offset);
 
     const file = fs.createWriteStream(options.partialPath, {
@@ -194,12 +154,144 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     return { size, meta };
   } catch (error) {
     request.destroy();
-    throw classify(error, signal);
+    throw classifyError(error, signal);
   }
 }
 
+/** The bytes a segment connection asks for: [start, end) with If-Range; no range = the whole resource. */
+export interface RangeRequest {
+  url: string;
+  headers: Record<string, string>;
+  agents: Agents;
+  idleTimeoutMs: number;
+  signal: AbortSignal;
+  latencyMs?: number;
+  range?: { start: number; end: number; ifRange: string };
+  /** The sidecar's metadata, for the headers a 206 may leave out. */
+  previous?: PartialMeta;
+}
+
+/** An accepted 200 or 206 whose body has not been read yet. The caller reads it or closes it. */
+export interface RangeResponse {
+  status: 200 | 206;
+  meta: PartialMeta;
+  /** Where the body starts in the resource: the Content-Range start of a 206, 0 for a 200. */
+  start: number;
+  acceptsRanges: boolean;
+  body: AsyncIterable<Buffer>;
+  close(): void;
+}
+
+/**
+ * One request of a segmented download (segmented.ts): the same got setup as an attempt, but the body
+ * is handed back to be written in place. Statuses other than 200/206 throw an AttemptFailure (with the
+ * status); a 206 without a readable Content-Range is a transient failure. Errors are classified.
+ */
+export async function openRange(options: RangeRequest): Promise<RangeResponse> {
+  const { signal } = options;
+  let request: ReturnType<typeof startRequest> | undefined;
+  try {
+    if (options.latencyMs) await delay(options.latencyMs, undefined, { signal });
+    request = startRequest(options, options.range);
+    const response = await responseOf(request);
+    const status = response.statusCode;
+    if (status !== 200 && status !== 206) throw statusFailure(response);
+    let start = 0;
+    let total = contentLength(response);
+    if (status === 206) {
+      const range = parseContentRange(header(response.headers['content-range']));
+      if (!range) throw new AttemptFailure('the server answered a range without a readable Content-Range', true);
+      start = range.start;
+      total = range.total;
+    }
+    const stream = request;
+    return {
+      status,
+      meta: metaOf(response, options.url, total, status === 206 ? options.previous : undefined),
+      start,
+      acceptsRanges: status === 206 || /\bbytes\b/i.test(header(response.headers['accept-ranges']) ?? ''),
+      body: stream as AsyncIterable<Buffer>,
+      close: () => stream.destroy(),
+    };
+  } catch (error) {
+    request?.destroy();
+    throw classifyError(error, signal);
+  }
+}
+
+function startRequest(
+  options: Pick<RangeRequest, 'url' | 'headers' | 'agents' | 'idleTimeoutMs' | 'signal'>,
+  range: { start: number; end?: number; ifRange: string } | undefined,
+) {
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...lowerKeys(options.headers) };
+  // A compressed body hides the length and its offsets cannot be resumed.
+  headers['accept-encoding'] = 'identity';
+  delete headers.range;
+  delete headers['if-range'];
+  if (range) {
+    headers.range = `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
+    headers['if-range'] = range.ifRange;
+  }
+  return got.stream(options.url, {
+    headers,
+    decompress: false,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    // Idle timeouts only: a total timeout would kill large downloads.
+    timeout: { connect: 15_000, response: Math.max(options.idleTimeoutMs, 1_000), socket: options.idleTimeoutMs },
+    agent: options.agents,
+    strictContentLength: true,
+    maxRedirects: 10,
+    followRedirect: (response) => {
+      const location = response.headers.location;
+      if (!location) return false;
+      const next = new URL(location, response.url);
+      return next.protocol === 'http:' || next.protocol === 'https:';
+    },
+    signal: options.signal,
+  });
+}
+
+function responseOf(request: ReturnType<typeof startRequest>): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+  });
+}
+
+/** A response that is not a 200/206 (the 416 resume cases aside), as a failure. */
+function statusFailure(response: Response): AttemptFailure {
+  const status = response.statusCode;
+  if (status >= 300 && status < 400) {
+    return new AttemptFailure(`HTTP status ${status}: redirect not followed (too many redirects or not http/https)`, false, undefined, status);
+  }
+  if (status >= 400) {
+    const transient = status >= 500 || status === 408 || status === 429;
+    return new AttemptFailure(`HTTP status ${status}`, transient, parseRetryAfter(header(response.headers['retry-after'])), status);
+  }
+  return new AttemptFailure(`unexpected HTTP status ${status}`, false, undefined, status);
+}
+
+function contentLength(response: Response): number | null {
+  const value = header(response.headers['content-length']);
+  const length = Number(value);
+  return value !== undefined && Number.isFinite(length) ? length : null;
+}
+
+function metaOf(response: Response, requestedUrl: string, total: number | null, previous: PartialMeta | undefined): PartialMeta {
+  return {
+    // Where the bytes really came from (after redirects): the file is named after it, as browsers do.
+    url: response.url || requestedUrl,
+    etag: strongEtag(header(response.headers.etag)),
+    lastModified: header(response.headers['last-modified']),
+    total,
+    contentType: header(response.headers['content-type']) ?? previous?.contentType,
+    contentDisposition: header(response.headers['content-disposition']) ?? previous?.contentDisposition,
+  };
+}
+
 /** Turns anything thrown by got, fs or the shaper into an AttemptFailure; an abort stays an abort. */
-function classify(error: unknown, signal: AbortSignal): unknown {
+export function classifyError(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason ?? error;
   if (error instanceof AttemptFailure) return error;
   // Thrown by the engine's own onStart (the quota check): final as it is, not a network error to retry.
