@@ -66,6 +66,7 @@ describe('Settings view', () => {
   it('saves concurrency, speed limit, proxy and gallery folders', async () => {
     const w = mountView();
     await input(w, 'concurrency').setValue('7');
+    await input(w, 'segments').setValue('4');
     await input(w, 'speed-limit').setValue('512');
     await input(w, 'speed-unit').setValue('KiB');
     await input(w, 'proxy').setValue('http://proxy.local:3128');
@@ -77,6 +78,7 @@ describe('Settings view', () => {
     const saved = await stored();
     expect(saved).toMatchObject({
       concurrency: 7,
+      segments: 4,
       speedLimit: 512 * 1024,
       proxy: 'http://proxy.local:3128',
       galleryDirs: { image: '/tmp/vela-pics', video: '', audio: '/tmp/vela-music' },

@@ -10,6 +10,7 @@ export const SPEED_UNITS: Record<SpeedUnit, number> = { B: 1, KiB: 1024, MiB: 10
 
 export interface SettingsForm {
   concurrency: string;
+  segments: string;
   speed: string;
   speedUnit: SpeedUnit;
   proxy: string;
@@ -26,6 +27,7 @@ export function toSettingsForm(settings: Settings): SettingsForm {
   const unit: SpeedUnit = limit > 0 && limit % SPEED_UNITS.MiB === 0 ? 'MiB' : limit > 0 && limit % SPEED_UNITS.KiB !== 0 ? 'B' : 'KiB';
   return {
     concurrency: String(settings.concurrency),
+    segments: String(settings.segments),
     speed: limit > 0 ? String(limit / SPEED_UNITS[unit]) : '',
     speedUnit: unit,
     proxy: settings.proxy,
@@ -54,6 +56,13 @@ export function settingsPatch(form: SettingsForm, current: Settings): { patch: S
     errors.concurrency = { key: 'concurrency', values: { min: 1, max: 64 } };
   } else if (concurrency !== current.concurrency) {
     patch.concurrency = concurrency;
+  }
+
+  const segments = Number(form.segments.trim());
+  if (form.segments.trim() === '' || !Number.isInteger(segments) || segments < 1 || segments > 16) {
+    errors.segments = { key: 'segments', values: { min: 1, max: 16 } };
+  } else if (segments !== current.segments) {
+    patch.segments = segments;
   }
 
   const speedText = form.speed.trim();

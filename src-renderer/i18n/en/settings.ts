@@ -3,6 +3,8 @@ export default {
   themeHint: 'Light or dark follows your system.',
   downloads: 'Downloads',
   concurrency: 'Concurrent downloads',
+  segments: 'Connections per download',
+  segmentsHint: 'Large files from servers that accept ranges are fetched over up to this many connections at once (1 = one stream).',
   concurrencyHint: 'How many downloads run at once; the rest wait in the queue. A device profile may allow fewer.',
   speedLimit: 'Global speed limit',
   unit: 'Unit',
@@ -26,6 +28,7 @@ export default {
   shellElectron: 'the desktop app',
   shellBrowser: 'a browser (vela-companion serve)',
   errors: {
+    segments: 'A whole number from {min} to {max}.',
     concurrency: 'A whole number from {min} to {max}.',
     speed: 'A number of 0 or more (0 or empty = no limit).',
     proxy: 'An http:// or https:// URL with a host, e.g. http://127.0.0.1:8080.',

@@ -3,6 +3,8 @@ export default {
   themeHint: '浅色或深色外观跟随系统设置。',
   downloads: '下载',
   concurrency: '同时下载数',
+  segments: '每个下载的连接数',
+  segmentsHint: '对支持分段请求的服务器，大文件最多同时使用这么多连接下载（1 = 单连接）。',
   concurrencyHint: '同时进行的下载数量，其余的在队列中等待。设备配置可能限制得更少。',
   speedLimit: '全局限速',
   unit: '单位',
@@ -26,6 +28,7 @@ export default {
   shellElectron: '桌面应用',
   shellBrowser: '浏览器（vela-companion serve）',
   errors: {
+    segments: '请输入 {min} 到 {max} 之间的整数。',
     concurrency: '请输入 {min} 到 {max} 之间的整数。',
     speed: '请输入不小于 0 的数字（0 或留空表示不限速）。',
     proxy: '请输入带主机名的 http:// 或 https:// 地址，例如 http://127.0.0.1:8080。',
