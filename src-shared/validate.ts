@@ -9,9 +9,20 @@ const illegal = (message: string): VelaError => new VelaError(FailCode.IllegalAr
 
 /** RFC 9110 token: the characters a header name may use. */
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** A given filename may not hold these (as hapjs refuses them); see API.md §1. */
+/**
+ * A given filename may not hold these (as hapjs refuses them); see API.md §1. "A control character"
+ * includes the C1 controls U+0080-U+009F, which sanitizeName strips from names off the network too.
+ */
 // eslint-disable-next-line no-control-regex
-const ILLEGAL_FILENAME_CHARS = /[/\\"':|*?<>\u0000-\u001f\u007f]/;
+const ILLEGAL_FILENAME_CHARS = /[/\\"':|*?<>\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Windows device names, reserved in any case and with any extension (`CON`, `con.txt`, `NUL .tar.gz`):
+ * opening `cache\CON` on Windows opens the console, not a file. A name from the network gets a `_`
+ * prefix (filename.ts sanitizeName); a name the app gives is used as it is, so it is refused here.
+ */
+const RESERVED_FILENAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)$/i;
+/** Half of a surrogate pair: not text, and written to disk as U+FFFD, so the name and its URI would not match the file. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export const MAX_URL_LENGTH = 64 * 1024;
 export const MAX_HEADERS = 256;
@@ -50,12 +61,20 @@ export function validateHeaders(header: unknown): Record<string, string> {
   if (entries.length > MAX_HEADERS) throw illegal(`too many headers (${entries.length}, at most ${MAX_HEADERS})`);
   const headers: Record<string, string> = {};
   for (const [name, raw] of entries) {
+    // A valid token can still be a megabyte long: messages quote at most 120 characters of it.
+    const shown = truncate(name);
     if (!HTTP_TOKEN.test(name)) throw illegal(`header name is not a valid HTTP token: ${JSON.stringify(truncate(name))}`);
     if (raw === undefined || raw === null || typeof raw === 'object' || typeof raw === 'function') {
-      throw illegal(`header ${name} must have a string value`);
+      throw illegal(`header ${shown} must have a string value`);
     }
     const value = String(raw);
-    if (/[\r\n\0]/.test(value)) throw illegal(`header ${name} has a value with CR, LF or NUL`);
+    if (/[\r\n\0]/.test(value)) throw illegal(`header ${shown} has a value with CR, LF or NUL`);
+    // Any other control character, or one above U+00FF, can never be sent either: Node refuses it when
+    // the request is made (ERR_INVALID_CHAR), which surfaced as a 1000 "network error" after every
+    // retry. RFC 9110 field-value: HTAB, SP, VCHAR and obs-text (0x80-0xFF) only.
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+      throw illegal(`header ${shown} has a value with a character an HTTP header cannot carry (a control character, or one above U+00FF)`);
+    }
     headers[name] = value;
   }
   return headers;
@@ -70,6 +89,10 @@ export function validateFilename(filename: unknown): string | undefined {
     throw illegal(`filename may not contain / \\ " ' : | * ? < > or control characters: ${JSON.stringify(truncate(filename))}`);
   }
   if (filename.trim() === '' || /^\.+$/.test(filename)) throw illegal('filename is empty');
+  if (RESERVED_FILENAME.test((filename.split('.')[0] as string).trimEnd())) {
+    throw illegal(`filename is a reserved device name on Windows: ${JSON.stringify(truncate(filename))}`);
+  }
+  if (LONE_SURROGATE.test(filename)) throw illegal('filename is not well-formed Unicode (a lone surrogate)');
   if (new TextEncoder().encode(filename).length > 255) throw illegal('filename is longer than 255 bytes');
   return filename;
 }

@@ -95,6 +95,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   #partials: PartialFiles;
   /** Tokens whose file is committed but whose completion may not be in the store file yet. */
   #committedSidecars = new Set<string>();
+  /** Tokens whose intent file stands in for the store until its next write. */
+  #pendingIntents = new Set<string>();
   readonly #options: Required<Omit<EngineOptions, 'galleryHome' | 'store' | 'dataDir'>> & Pick<EngineOptions, 'galleryHome'>;
 
   constructor(options: EngineOptions) {
@@ -111,13 +113,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       galleryHome: options.galleryHome,
       env: options.env ?? process.env,
     };
-    this.#partials = new PartialFiles(this.paths.partialDir);
+    this.#partials = new PartialFiles(this.paths.partialDir, path.join(options.dataDir, 'intents'));
     this.#globalLimiter.bytesPerSecond = this.settings.speedLimit;
     fs.mkdirSync(this.paths.partialDir, { recursive: true });
     this.#reconcile();
     this.store.onFlush(() => {
       for (const token of this.#committedSidecars) this.#partials.remove(token);
       this.#committedSidecars.clear();
+      for (const token of this.#pendingIntents) this.#partials.removeIntent(token);
+      this.#pendingIntents.clear();
     });
     if (this.#options.autoStart) this.start();
   }
@@ -184,6 +188,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     // A task recorded for another process to run must be on disk before its token is handed out.
     this.store.putTask(task, { immediate: !this.#started });
+    if (this.#started) {
+      // The store writes in batches; until the next write, a small intent file keeps the token alive
+      // through a crash (a token handed out must never turn into 1001).
+      try {
+        this.#partials.writeIntent(task);
+        this.#pendingIntents.add(task.token);
+      } catch {
+        // No room for the intent (disk full): write the store now instead; its own errors are handled there.
+        this.store.flush();
+      }
+    }
     this.emit('task', task);
     if (this.#started) {
       this.#queue.add(task.token);
@@ -195,7 +210,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   get(token: unknown): TaskRecord {
     const id = validateToken(token);
     const task = this.store.getTask(id);
-    if (!task) throw new VelaError(FailCode.TaskNotFound, `download task does not exist: ${id}`);
+    if (!task) throw new VelaError(FailCode.TaskNotFound, `download task does not exist: ${id.length > 120 ? `${id.slice(0, 120)}…` : id}`);
     return task;
   }
 
@@ -278,6 +293,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#queue.delete(task.token);
     this.#clearOfflineTimer(task.token);
     this.#partials.remove(task.token);
+    this.#partials.removeIntent(task.token);
     if (deleteFile && task.state === 'completed' && task.path) fs.rmSync(task.path, { force: true });
     this.store.deleteTask(task.token);
     this.emit('removed', task.token);
@@ -557,11 +573,29 @@ export class Engine extends EventEmitter<EngineEvents> {
       contentType: meta?.contentType,
     });
     const dir = this.#partitionDir(task.storage);
-    const finalName = await commitFile(partialPath, dir, name);
+    let finalName: string;
+    try {
+      finalName = await commitFile(partialPath, dir, name);
+    } catch (error) {
+      // Say why in the user's terms, never with paths; a full disk also takes the partial file with it.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        this.#partials.remove(task.token);
+        return this.#fail(task, 'insufficient space: the disk is full');
+      }
+      return this.#fail(task, `cannot save the file in the ${task.storage} folder (${code ?? 'write error'})`);
+    }
     const finalPath = path.join(dir, finalName);
     // Crash safety without a store write per file: the sidecar says where the bytes went until the store has it.
-    this.#partials.markCommitted(task.token, finalName);
-    this.#committedSidecars.add(task.token);
+    let noted = true;
+    try {
+      this.#partials.markCommitted(task.token, finalName);
+      this.#committedSidecars.add(task.token);
+    } catch {
+      // No room for the note (disk full): the completion goes to the store at once instead.
+      this.#partials.remove(task.token);
+      noted = false;
+    }
     const size = fs.statSync(finalPath).size;
     const type = meta?.contentType?.split(';')[0]?.trim();
     this.#update(task, {
@@ -574,7 +608,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       total: size,
       completedAt: Date.now(),
       message: undefined,
-    });
+    }, !noted);
     this.#settleWaiters(task.token, this.#outcome(task)!);
   }
 
@@ -701,6 +735,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** After a crash: a task whose file was committed but whose completion never reached the store. */
   #reconcile(): void {
+    // Tokens handed out just before a crash, whose batched store write never happened.
+    for (const intent of this.#partials.readIntents()) {
+      if (!this.store.getTask(intent.token)) {
+        const state = intent.state === 'running' ? 'queued' : intent.state;
+        this.store.putTask({ ...intent, state, bytes: this.#partials.bytes(intent.token) }, { immediate: true });
+      }
+      this.#partials.removeIntent(intent.token);
+    }
     for (const task of this.store.allTasks()) {
       if (isFinished(task.state)) continue;
       const committed = this.#partials.readMeta(task.token)?.committedAs;

@@ -12,6 +12,10 @@ import { DEFAULT_SETTINGS, type Settings, type TaskRecord } from '../../src-shar
  * in memory and writes the whole object back in batches: state changes are coalesced over a short delay
  * (2,000 small downloads make a handful of writes, not 4,000), and progress is never written at all:
  * the partial file on disk is the truth for how far a task got.
+ *
+ * A write costs in proportion to the number of tasks (10,000 tasks are a 5 MB file), so the delay
+ * between batched writes grows with what the last write cost: writing never takes more than about a
+ * tenth of the process's time, however many tasks the store holds (see docs/performance.md).
  */
 
 export const STORE_VERSION = 1;
@@ -39,6 +43,20 @@ const emptyData = (): StoreData => ({
   settings: structuredClone(DEFAULT_SETTINGS),
 });
 
+/** A batched write waits at least this many times as long as the previous write took (CPU ≤ ~1/10). */
+const WRITE_COST_FACTOR = 10;
+/** …but never longer than this: the state on disk is at most this old. */
+const MAX_FLUSH_DELAY_MS = 5_000;
+/** After a failed write (disk full), try again this often. */
+const WRITE_RETRY_MS = 5_000;
+
+/**
+ * Conf keeps its own bookkeeping under this key. When the value given to `conf.store = …` lacks it, Conf
+ * reads and parses the whole file back on every write to carry it over: for 10,000 tasks that is a
+ * 5 MB read and parse per write, and a third of the store's cost. The store carries the key itself.
+ */
+const CONF_INTERNAL_KEY = '__internal__';
+
 /** Migrations from version N to N+1, applied in order. None yet: version 1 is the first schema. */
 const MIGRATIONS: Record<number, (data: StoreData) => StoreData> = {};
 
@@ -48,7 +66,10 @@ export class TaskStore {
   #timer: NodeJS.Timeout | undefined;
   #dirty = false;
   #writes = 0;
+  /** How long the last write took; the next batched write waits in proportion. */
+  #lastWriteMs = 0;
   #afterFlush: Array<() => void> = [];
+  #writeError: string | undefined;
 
   constructor(
     private readonly conf: StoreConf,
@@ -56,7 +77,18 @@ export class TaskStore {
   ) {
     this.recovery = options.recovery;
     this.flushDelayMs = options.flushDelayMs ?? 250;
-    this.#data = normalise(conf.store as Partial<StoreData>);
+    const raw = conf.store as Partial<StoreData> & { [CONF_INTERNAL_KEY]?: unknown };
+    this.#data = normalise(raw);
+    // Conf's bookkeeping as the file holds it (written back as it was), or, when the file has none, an
+    // empty one that is not enumerable: JSON.stringify leaves it out, so the file does not change, but
+    // Conf's `key in value` check finds it and skips re-reading the file.
+    const internal = raw && typeof raw === 'object' ? raw[CONF_INTERNAL_KEY] : undefined;
+    Object.defineProperty(this.#data, CONF_INTERNAL_KEY, {
+      value: internal ?? {},
+      enumerable: internal !== undefined,
+      writable: true,
+      configurable: true,
+    });
   }
 
   private readonly flushDelayMs: number;
@@ -113,10 +145,34 @@ export class TaskStore {
       this.#timer = undefined;
     }
     if (!this.#dirty) return;
+    const started = performance.now();
+    try {
+      this.conf.store = this.#data;
+    } catch (error) {
+      // A full or read-only disk must not kill the process: the file keeps its last good content (Conf
+      // writes atomically), the change stays pending and is tried again, and the user is told once.
+      this.#reportWriteError(error);
+      this.#timer = setTimeout(() => this.flush(), WRITE_RETRY_MS);
+      this.#timer.unref();
+      return;
+    }
     this.#dirty = false;
-    this.conf.store = this.#data;
+    this.#writeError = undefined;
+    this.#lastWriteMs = performance.now() - started;
     this.#writes += 1;
     for (const callback of this.#afterFlush) callback();
+  }
+
+  /** The last failed write's reason, until a write succeeds again. */
+  get writeError(): string | undefined {
+    return this.#writeError;
+  }
+
+  #reportWriteError(error: unknown): void {
+    const err = error as NodeJS.ErrnoException;
+    const reason = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? 'the disk is full' : `${err.code ?? err.message}`;
+    if (this.#writeError !== reason) process.emitWarning(`the store could not be written (${reason}); it will be tried again`);
+    this.#writeError = reason;
   }
 
   /** Run after every write of the file (the engine drops crash-recovery sidecars the file now covers). */
@@ -131,7 +187,8 @@ export class TaskStore {
       return;
     }
     if (this.#timer) return;
-    this.#timer = setTimeout(() => this.flush(), this.flushDelayMs);
+    const delay = Math.max(this.flushDelayMs, Math.min(MAX_FLUSH_DELAY_MS, this.#lastWriteMs * WRITE_COST_FACTOR));
+    this.#timer = setTimeout(() => this.flush(), delay);
     // A pending write must not keep a finished CLI or quick-app process alive; exit handlers flush it.
     this.#timer.unref();
   }
@@ -157,6 +214,17 @@ function normalise(raw: Partial<StoreData>): StoreData {
 }
 
 /** Checks a parsed store beyond JSON syntax: a future version or a wrong shape is not ours to guess at. */
+const TASK_STATES = new Set(['queued', 'running', 'paused', 'completed', 'failed', 'cancelled']);
+
+/** The file as JSON, read by us: Conf turns an array or a string into an object, hiding that it is not a store. */
+function rawStoreFile(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // missing, or not JSON: Conf itself reports the latter
+  }
+}
+
 export function storeProblem(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'the store is not a JSON object';
   const data = raw as Partial<StoreData>;
@@ -165,6 +233,12 @@ export function storeProblem(raw: unknown): string | undefined {
   }
   if (data.tasks !== undefined && (typeof data.tasks !== 'object' || data.tasks === null || Array.isArray(data.tasks))) {
     return 'the store has no valid task table';
+  }
+  for (const [token, task] of Object.entries(data.tasks ?? {})) {
+    const t = task as Partial<TaskRecord> | null;
+    if (typeof t !== 'object' || t === null || t.token !== token || typeof t.url !== 'string' || !TASK_STATES.has(t.state as string)) {
+      return `the store has a malformed task entry (${token.slice(0, 40)})`;
+    }
   }
   return undefined;
 }
@@ -194,6 +268,8 @@ export function openStore(
   let recovery: StoreRecovery | undefined;
   let conf: StoreConf;
   try {
+    const onDisk = rawStoreFile(path.join(dataDir, 'config.json'));
+    if (onDisk !== undefined && storeProblem(onDisk)) throw new StoreUnreadable(storeProblem(onDisk)!);
     conf = makeConf(dataDir);
     const problem = storeProblem(conf.store);
     if (problem) throw new StoreUnreadable(problem);

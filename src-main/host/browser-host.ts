@@ -94,13 +94,22 @@ async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, u
     }
     res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
     if (req.method === 'HEAD') res.end();
-    else fs.createReadStream(file, { start, end }).pipe(res);
+    else pipeFile(fs.createReadStream(file, { start, end }), res);
     return true;
   }
   res.writeHead(200, { ...headers, 'content-length': size });
   if (req.method === 'HEAD') res.end();
-  else fs.createReadStream(file).pipe(res);
+  else pipeFile(fs.createReadStream(file), res);
   return true;
+}
+
+/**
+ * A read stream without an 'error' listener takes the process down when the file vanishes between
+ * the stat and the open (deleted, moved to the gallery): end that one response instead.
+ */
+function pipeFile(stream: fs.ReadStream, res: http.ServerResponse): void {
+  stream.once('error', () => res.destroy());
+  stream.pipe(res);
 }
 
 function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL, rendererDir: string): boolean {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FailCode, type ErrorData } from '../../src-shared/codes.js';
 import { EVENT_NAMES } from '../../src-shared/channels.js';
@@ -66,13 +66,41 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     handle(req, res).catch(() => sendError(res, 500, { code: FailCode.Internal, message: 'internal error' }));
   });
   server.requestTimeout = 0;
+  // A request Node's parser refuses (10,000 headers, a header line with a bare CR or NUL, a bad method)
+  // gets a JSON error like any other, not Node's bare status line. Written straight to the socket, as
+  // there is no response object; only when nothing has been written on it yet (as Node's own does).
+  server.on('clientError', (error: NodeJS.ErrnoException, duplex) => {
+    const socket = duplex as Socket; // typed as a Duplex, always a net.Socket for an http.Server
+    if (error.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({
+      ok: false,
+      error: { code: FailCode.IllegalArgument, message: tooLarge ? 'request headers too large' : 'malformed HTTP request' },
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+        'content-type: application/json; charset=utf-8\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        'cache-control: no-store\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n' +
+        body,
+    );
+  });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const address = server.address() as AddressInfo;
     if (!allowedHost(req.headers.host, address.port)) {
       return sendError(res, 421, { code: FailCode.IllegalArgument, message: 'this host name is not served here' });
     }
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${address.port}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${address.port}`);
+    } catch {
+      // An absolute-form target that is no URL (`http://[`): the client's mistake, not a 500.
+      return sendError(res, 400, { code: FailCode.IllegalArgument, message: 'the request target is not a valid URL' });
+    }
     const stateChanging = req.method !== 'GET' && req.method !== 'HEAD';
     const origin = req.headers.origin;
     if (stateChanging && origin !== undefined && !allowedOrigin(origin, address.port)) {

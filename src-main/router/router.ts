@@ -28,10 +28,19 @@ export class Router {
   constructor(private readonly handlers: Handlers) {}
 
   async call(channel: string, payload: unknown): Promise<Reply<unknown>> {
-    if (!isChannelName(channel)) {
-      return { ok: false, error: { code: FailCode.IllegalArgument, message: `unknown channel: ${channel.slice(0, 80)}` } };
+    // `channel` is typed, but an in-process caller may hand anything: name it without trusting it.
+    if (typeof channel !== 'string' || !isChannelName(channel)) {
+      const name = typeof channel === 'string' ? channel.slice(0, 80) : typeof channel;
+      return { ok: false, error: { code: FailCode.IllegalArgument, message: `unknown channel: ${name}` } };
     }
-    const parsed = channels[channel].input.safeParse(payload ?? {});
+    let parsed: ReturnType<(typeof channels)[typeof channel]['input']['safeParse']>;
+    try {
+      parsed = channels[channel].input.safeParse(payload ?? {});
+    } catch {
+      // safeParse reports what does not match, but a getter or a Proxy trap that throws goes through it
+      // (only in-process callers can hand such objects; IPC and HTTP deliver plain data).
+      return { ok: false, error: { code: FailCode.IllegalArgument, message: `invalid input for ${channel}: the payload cannot be read` } };
+    }
     if (!parsed.success) {
       const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
       return { ok: false, error: { code: FailCode.IllegalArgument, message: `invalid input for ${channel}: ${message}` } };
