@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   try {
-    execSync('npm run build', { cwd: root, stdio: 'pipe' });
+    // A production build, as users run it: vitest sets NODE_ENV=test, which would give Vite a dev build.
+    execSync('npm run build', { cwd: root, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } });
   } catch (error) {
     const e = error as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`npm run build failed before the tests:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);

@@ -11,8 +11,9 @@ export class ProfileRegistry {
     return [...BUILTIN_PROFILES.map((p) => structuredClone(p)), ...this.store.customProfiles];
   }
 
+  /** Read-only lookup (the engine does one per task and per schedule): no copies, unlike list(). */
   find(id: string): DeviceProfile | undefined {
-    return this.list().find((p) => p.id === id);
+    return BUILTIN_PROFILES.find((p) => p.id === id) ?? this.store.customProfiles.find((p) => p.id === id);
   }
 
   /** The profile or a 202 that tells how to see the right ids. */

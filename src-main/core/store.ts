@@ -15,7 +15,7 @@ import { DEFAULT_SETTINGS, type Settings, type TaskRecord } from '../../src-shar
  *
  * A write costs in proportion to the number of tasks (10,000 tasks are a 5 MB file), so the delay
  * between batched writes grows with what the last write cost: writing never takes more than about a
- * tenth of the process's time, however many tasks the store holds (see docs/performance.md).
+ * twentieth of the process's time, however many tasks the store holds (see docs/performance.md).
  */
 
 export const STORE_VERSION = 1;
@@ -43,8 +43,8 @@ const emptyData = (): StoreData => ({
   settings: structuredClone(DEFAULT_SETTINGS),
 });
 
-/** A batched write waits at least this many times as long as the previous write took (CPU ≤ ~1/10). */
-const WRITE_COST_FACTOR = 10;
+/** A batched write waits at least this many times as long as the previous write took (CPU ≤ ~1/20). */
+const WRITE_COST_FACTOR = 20;
 /** …but never longer than this: the state on disk is at most this old. */
 const MAX_FLUSH_DELAY_MS = 5_000;
 /** After a failed write (disk full), try again this often. */
