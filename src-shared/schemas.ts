@@ -50,7 +50,18 @@ export const tokenInputSchema = z.object({ token: z.unknown() });
 
 export const retryInputSchema = z.object({ token: z.unknown(), url: z.string().optional() });
 export const removeInputSchema = z.object({ token: z.unknown(), deleteFile: z.boolean().default(false) });
-export const galleryInputSchema = z.object({ token: z.unknown(), galleryHome: z.string().optional() });
+/**
+ * Stands in for the user's home when choosing gallery folders (the CLI's --gallery-dir, resolved by the
+ * CLI). Absolute only: a relative path would be resolved against whatever the engine's working folder is.
+ */
+const galleryHomeSchema = z
+  .string()
+  .max(4_096)
+  .regex(/^(\/|[A-Za-z]:[\\/])/, 'must be an absolute path')
+  .refine((p) => !p.includes('\0'), 'must not contain NUL')
+  .optional();
+
+export const galleryInputSchema = z.object({ token: z.unknown(), galleryHome: galleryHomeSchema });
 export const emptyInputSchema = z.object({}).default({});
 
 export const settingsPatchSchema = z.strictObject({
@@ -69,7 +80,7 @@ export const mediaRefSchema = z.object({
   partition: z.enum(['cache', 'mass']),
   name: z.string().min(1).max(4096),
 });
-export const mediaRefsInputSchema = z.object({ items: z.array(mediaRefSchema).min(1).max(10_000), galleryHome: z.string().optional() });
+export const mediaRefsInputSchema = z.object({ items: z.array(mediaRefSchema).min(1).max(10_000), galleryHome: galleryHomeSchema });
 export const revealInputSchema = z.union([
   z.object({ token: z.unknown() }),
   z.object({ partition: z.enum(['cache', 'mass']), name: z.string().min(1).max(4096) }),

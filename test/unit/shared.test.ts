@@ -94,3 +94,15 @@ describe('errors and profiles', () => {
     });
   });
 });
+
+describe('gallery home over the contract', () => {
+  it('takes only an absolute path, as the CLI resolves it', async () => {
+    const { galleryInputSchema } = await import('../../src-shared/schemas.js');
+    expect(galleryInputSchema.safeParse({ token: 't', galleryHome: '/home/me/gallery' }).success).toBe(true);
+    expect(galleryInputSchema.safeParse({ token: 't', galleryHome: 'C:\\Users\\me' }).success).toBe(true);
+    expect(galleryInputSchema.safeParse({ token: 't' }).success).toBe(true);
+    for (const bad of ['relative/dir', '../up', '', '/a\0b']) {
+      expect(galleryInputSchema.safeParse({ token: 't', galleryHome: bad }).success, bad).toBe(false);
+    }
+  });
+});
