@@ -13,6 +13,7 @@ import { validateFilename, validateHeaders, validateSha256, validateToken, valid
 import { agentsFor } from './agents.js';
 import { chooseFilename, commitFile } from './filename.js';
 import { moveToGallery } from './gallery.js';
+import { Journal } from './journal.js';
 import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
 import { PartialFiles, type PartialSidecar } from './partial-files.js';
 import { ProfileRegistry } from './profiles.js';
@@ -93,10 +94,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   #globalLimiter = new RateLimiter(0);
   #profileLimiters = new Map<string, RateLimiter>();
   #partials: PartialFiles;
-  /** Tokens whose file is committed but whose completion may not be in the store file yet. */
-  #committedSidecars = new Set<string>();
-  /** Tokens whose intent file stands in for the store until its next write. */
-  #pendingIntents = new Set<string>();
+  /** Handed-out tokens, commits and removals since the store's last write (crash safety between writes). */
+  #journal: Journal;
   readonly #options: Required<Omit<EngineOptions, 'galleryHome' | 'store' | 'dataDir'>> & Pick<EngineOptions, 'galleryHome'>;
 
   constructor(options: EngineOptions) {
@@ -113,16 +112,19 @@ export class Engine extends EventEmitter<EngineEvents> {
       galleryHome: options.galleryHome,
       env: options.env ?? process.env,
     };
-    this.#partials = new PartialFiles(this.paths.partialDir, path.join(options.dataDir, 'intents'));
+    this.#partials = new PartialFiles(this.paths.partialDir);
+    this.#journal = new Journal(path.join(options.dataDir, 'journal.jsonl'));
     this.#globalLimiter.bytesPerSecond = this.settings.speedLimit;
     fs.mkdirSync(this.paths.partialDir, { recursive: true });
-    this.#reconcile();
+    // The store file now holds everything the journal said (writes are synchronous, so nothing slips in between).
     this.store.onFlush(() => {
-      for (const token of this.#committedSidecars) this.#partials.remove(token);
-      this.#committedSidecars.clear();
-      for (const token of this.#pendingIntents) this.#partials.removeIntent(token);
-      this.#pendingIntents.clear();
+      try {
+        this.#journal.clear();
+      } catch {
+        // Kept: replaying entries the store already has changes nothing.
+      }
     });
+    this.#reconcile();
     if (this.#options.autoStart) this.start();
   }
 
@@ -154,6 +156,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#stopProgress();
     this.#updateKeepAlive();
     this.store.flush();
+    this.#journal.close();
   }
 
   // ---- the quick-app surface ------------------------------------------------------------------
@@ -189,13 +192,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     // A task recorded for another process to run must be on disk before its token is handed out.
     this.store.putTask(task, { immediate: !this.#started });
     if (this.#started) {
-      // The store writes in batches; until the next write, a small intent file keeps the token alive
-      // through a crash (a token handed out must never turn into 1001).
+      // The store writes in batches; until the next write, the journal keeps the token alive through
+      // a crash (a token handed out must never turn into 1001).
       try {
-        this.#partials.writeIntent(task);
-        this.#pendingIntents.add(task.token);
+        this.#journal.append({ kind: 'task', task });
       } catch {
-        // No room for the intent (disk full): write the store now instead; its own errors are handled there.
+        // No room for the entry (disk full): write the store now instead; its own errors are handled there.
         this.store.flush();
       }
     }
@@ -293,9 +295,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#queue.delete(task.token);
     this.#clearOfflineTimer(task.token);
     this.#partials.remove(task.token);
-    this.#partials.removeIntent(task.token);
     if (deleteFile && task.state === 'completed' && task.path) fs.rmSync(task.path, { force: true });
     this.store.deleteTask(task.token);
+    try {
+      // Or a crash before the store's next write would bring the task back from its journal entry.
+      this.#journal.append({ kind: 'removed', token: task.token });
+    } catch {
+      this.store.flush();
+    }
     this.emit('removed', task.token);
     this.#settleWaiters(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
   }
@@ -452,6 +459,25 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { signal } = run.controller;
     let failuresInRow = 0;
     let meta: PartialSidecar | undefined = this.#partials.readMeta(task.token);
+    /** Whether `<token>.json` exists; a fresh single stream writes it only once it is worth resuming. */
+    let sidecarOnDisk = meta !== undefined;
+    /** A fresh single stream's sidecar is due once this many bytes arrived or this time passed. */
+    let sidecarDue: { bytes: number; at: number } | undefined;
+    const writeSidecar = (): void => {
+      if (!meta) return;
+      this.#partials.writeMeta(task.token, meta);
+      sidecarOnDisk = true;
+      sidecarDue = undefined;
+    };
+    /** Before leaving the bytes for a later run (pause, stop, retry wait, failure): their validators go to disk. */
+    const keepSidecar = (): void => {
+      if (!sidecarDue) return;
+      try {
+        writeSidecar();
+      } catch {
+        // No room: the bytes without it are refetched, never trusted (transfer.ts truncates them).
+      }
+    };
     /** What the partition holds besides this task's bytes, measured when a response starts (quota). */
     let usedByOthers = 0;
     // Progress means a new furthest point. Comparing with the size at the start of each attempt let
@@ -464,7 +490,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       // A changed resource is a new race: how far the old one got says nothing about this one.
       if (offset === 0 && meta !== undefined && validatorOf(meta) !== validatorOf(next)) furthest = 0;
       meta = done ? { ...next, done } : next;
-      this.#partials.writeMeta(task.token, meta);
+      // A segment map, or a sidecar already there (it must never describe other bytes): written now.
+      // A fresh single stream's waits until it has about one chunk or one second of bytes to protect:
+      // a small file then never writes one (each new file costs ~1 ms on a journaled disk), and a crash
+      // before it costs at most that much refetching (bytes without a sidecar are never appended to).
+      if (done || sidecarOnDisk) writeSidecar();
+      else sidecarDue = { bytes: offset + SIDECAR_AFTER_BYTES, at: performance.now() + SIDECAR_AFTER_MS };
       run.bytes = offset;
       run.lastBytes = Math.min(run.lastBytes, offset);
       usedByOthers = this.#checkQuota(task, profile, next.total);
@@ -472,6 +503,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     const onBytes = (n: number): void => {
       run.bytes += n;
+      if (sidecarDue && (run.bytes >= sidecarDue.bytes || performance.now() >= sidecarDue.at)) writeSidecar();
       const quota = profile.device.quotaBytes;
       // Bytes received, not bytes on disk: the disk lags behind the stream, so a body without a
       // length could otherwise finish far past the quota before the check saw it (and a walk of
@@ -516,6 +548,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         break;
       } catch (error) {
         const reason = signal.aborted ? signal.reason : error;
+        keepSidecar();
         if (reason instanceof Interrupt) return this.#interrupted(task, reason);
         if (reason instanceof VelaError) {
           this.#partials.remove(task.token);
@@ -525,6 +558,8 @@ export class Engine extends EventEmitter<EngineEvents> {
           // The resource changed under the segments: their bytes are worthless. Start over, one stream.
           this.#partials.remove(task.token);
           meta = undefined;
+          sidecarOnDisk = false;
+          sidecarDue = undefined;
           single = true;
           this.#update(task, { message: reason.message, bytes: 0 });
           continue;
@@ -549,7 +584,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         }
       }
     }
-    await this.#complete(task, meta);
+    await this.#complete(task, meta, sidecarOnDisk);
   }
 
   /** Most connections per download (the `segments` setting). */
@@ -557,7 +592,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     return Math.max(1, Math.min(16, Math.floor(this.settings.segments ?? 1)));
   }
 
-  async #complete(task: TaskRecord, meta: PartialMeta | undefined): Promise<void> {
+  async #complete(task: TaskRecord, meta: PartialMeta | undefined, sidecarOnDisk: boolean): Promise<void> {
     const partialPath = this.#partials.dataPath(task.token);
     if (task.sha256) {
       const actual = await sha256File(partialPath);
@@ -586,16 +621,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       return this.#fail(task, `cannot save the file in the ${task.storage} folder (${code ?? 'write error'})`);
     }
     const finalPath = path.join(dir, finalName);
-    // Crash safety without a store write per file: the sidecar says where the bytes went until the store has it.
+    // Crash safety without a store write per file: the journal says where the bytes went until the store has it.
     let noted = true;
     try {
-      this.#partials.markCommitted(task.token, finalName);
-      this.#committedSidecars.add(task.token);
+      this.#journal.append({ kind: 'committed', token: task.token, name: finalName });
     } catch {
-      // No room for the note (disk full): the completion goes to the store at once instead.
-      this.#partials.remove(task.token);
+      // No room for the entry (disk full): the completion goes to the store at once instead.
       noted = false;
     }
+    if (sidecarOnDisk) this.#partials.removeMeta(task.token);
     const size = fs.statSync(finalPath).size;
     const type = meta?.contentType?.split(';')[0]?.trim();
     this.#update(task, {
@@ -733,41 +767,51 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.store.allTasks().sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** After a crash: a task whose file was committed but whose completion never reached the store. */
+  /**
+   * After a crash, from the journal (journal.ts): tokens handed out and tasks removed since the
+   * store's last write, and files committed whose completion never reached the store.
+   */
   #reconcile(): void {
-    // Tokens handed out just before a crash, whose batched store write never happened.
-    for (const intent of this.#partials.readIntents()) {
-      if (!this.store.getTask(intent.token)) {
-        const state = intent.state === 'running' ? 'queued' : intent.state;
-        this.store.putTask({ ...intent, state, bytes: this.#partials.bytes(intent.token) }, { immediate: true });
+    const entries = this.#journal.read();
+    const committed = new Map<string, string>();
+    for (const entry of entries) {
+      if (entry.kind === 'task') {
+        if (this.store.getTask(entry.task.token)) continue;
+        const state = entry.task.state === 'running' ? 'queued' : entry.task.state;
+        this.store.putTask({ ...entry.task, state, bytes: this.#partials.bytes(entry.task.token) });
+      } else if (entry.kind === 'removed') {
+        committed.delete(entry.token);
+        if (this.store.getTask(entry.token)) this.store.deleteTask(entry.token);
+      } else {
+        committed.set(entry.token, entry.name);
       }
-      this.#partials.removeIntent(intent.token);
     }
     for (const task of this.store.allTasks()) {
       if (isFinished(task.state)) continue;
-      const committed = this.#partials.readMeta(task.token)?.committedAs;
-      if (!committed) {
+      const name = committed.get(task.token);
+      const file = name === undefined ? undefined : path.join(this.#partitionDir(task.storage), name);
+      if (name === undefined || file === undefined || !fs.existsSync(file)) {
         // Only the data dir's engine builds an Engine, so a task still marked running was left by a dead
         // process: it is queued again, with the bytes its partial file really holds.
         const bytes = this.#partials.bytes(task.token);
         if (task.state === 'running' || task.bytes !== bytes) this.#update(task, { state: task.state === 'running' ? 'queued' : task.state, bytes });
         continue;
       }
-      const file = path.join(this.#partitionDir(task.storage), committed);
-      if (!fs.existsSync(file)) continue;
       const size = fs.statSync(file).size;
+      this.#partials.removeMeta(task.token);
       this.#update(task, {
         state: 'completed',
-        name: committed,
-        uri: toInternalUri(task.storage, committed),
+        name,
+        uri: toInternalUri(task.storage, name),
         path: file,
-        mime: mime.lookup(committed) || undefined,
+        mime: mime.lookup(name) || undefined,
         bytes: size,
         total: size,
         completedAt: Date.now(),
-      }, true);
+      });
     }
-    this.#partials.removeCommitted((token) => this.store.getTask(token)?.state === 'completed');
+    // Written at once, which also empties the journal (onFlush).
+    if (entries.length > 0) this.store.flush();
   }
 
   #startProgress(): void {
@@ -805,6 +849,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 }
+
+/** A fresh single stream writes its sidecar once this much arrived (one chunk: what a crash may cost)... */
+const SIDECAR_AFTER_BYTES = 1024 * 1024;
+/** ...or once it has streamed this long (a slow link takes long to fetch a chunk). */
+const SIDECAR_AFTER_MS = 1_000;
 
 function validatorOf(meta: PartialMeta): string | undefined {
   return meta.etag ?? meta.lastModified;

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import got, { type Agents, type Response } from 'got';
 import { VelaError } from '../../src-shared/codes.js';
-import { SimulatedDrop, StreamShaper, type RateLimiter } from './throttle.js';
+import { SimulatedDrop, type RateLimiter } from './throttle.js';
 import { parseRetryAfter } from './retry-policy.js';
 
 /**
@@ -57,7 +56,8 @@ export class AttemptFailure extends Error {
   }
 }
 
-const MiB = 1024 * 1024;
+/** Largest slice paced at once, so a capped stream flows smoothly instead of in bursts. */
+const SLICE = 64 * 1024;
 
 export async function runAttempt(options: AttemptOptions): Promise<{ size: number; meta: PartialMeta }> {
   const { signal } = options;
@@ -72,7 +72,15 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
   }
 
   const range = offset > 0 && validator ? { start: offset, ifRange: validator } : undefined;
-  const request = startRequest(options, range);
+  // Not got's own signal handling: that would destroy the response with the bytes it still buffers,
+  // which a pause must write first (streamToFile).
+  const request = startRequest({ ...options, signal: undefined }, range);
+  const onAbort = (): void => {
+    if (!receiving) request.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  };
+  /** Whether streamToFile is consuming the body (it then ends the request itself on an abort). */
+  let receiving = false;
+  signal.addEventListener('abort', onAbort, { once: true });
 
   try {
     const response = await responseOf(request);
@@ -113,39 +121,9 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     const meta = metaOf(response, options.url, total, status === 206 ? previous : undefined);
     options.onStart(meta, offset);
 
-    const file = fs.createWriteStream(options.partialPath, {
-      flags: offset > 0 ? 'a' : 'w',
-      // Large writes: fs.WriteStream batches queued chunks with writev up to this size.
-      highWaterMark: MiB,
-    });
-    const shaper = new StreamShaper({ limiters: options.limiters, onBytes: options.onBytes });
-    // A connection that breaks mid-body (for real or by the profile's simulated drop) must not cost the
-    // bytes already received: they end the pipeline normally so they reach the disk, and the break is
-    // reported after. An error inside pipeline() would destroy the file stream with them unwritten, and
-    // a link that drops every N bytes would then never make progress.
-    let broken: unknown;
-    const dropAt = options.dropAfterBytes;
-    async function* received(): AsyncGenerator<Buffer> {
-      let passed = 0;
-      try {
-        for await (const chunk of request as AsyncIterable<Buffer>) {
-          // `>`: a connection whose body ends exactly at the drop point delivered everything; no drop.
-          if (dropAt !== undefined && passed + chunk.length > dropAt) {
-            if (dropAt > passed) yield chunk.subarray(0, dropAt - passed);
-            broken = new SimulatedDrop(dropAt);
-            return;
-          }
-          passed += chunk.length;
-          yield chunk;
-        }
-      } catch (error) {
-        if (signal.aborted) throw error; // pause, cancel, stop: nothing to save, the file is the truth
-        broken = error;
-      }
-    }
-    // The signal stops the pipeline at once even while the shaper holds a slice back (a slow cap).
-    await pipeline(received, shaper, file, { signal });
-    if (broken !== undefined) throw broken;
+    receiving = true;
+    await streamToFile(request, options, offset);
+    if (signal.aborted) throw signal.reason;
 
     const size = sizeOf(options.partialPath);
     if (total !== null && size !== total) {
@@ -155,7 +133,121 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
   } catch (error) {
     request.destroy();
     throw classifyError(error, signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Writes the body into the partial file as it arrives, each chunk with one synchronous write on this
+ * thread, paced by the rate limiters. Synchronous on purpose: a 64 KiB write into the page cache takes
+ * tens of microseconds, while fs.WriteStream's thread-pool writes cost a hand-off between threads per
+ * batch and kept a single download at about half of curl's speed on two cores (docs/performance.md,
+ * case 1); a disk that cannot keep up slows the loop, and so the socket, exactly as backpressure would.
+ *
+ * Every byte received is written before this returns, whatever ends it: the end of the body, a
+ * connection that breaks (reported after, so its bytes are kept), the profile's simulated drop, or an
+ * abort (pause, stop), on which what the response still buffers is written too instead of fetched again.
+ */
+async function streamToFile(
+  request: ReturnType<typeof startRequest>,
+  options: Pick<AttemptOptions, 'partialPath' | 'signal' | 'limiters' | 'onBytes' | 'dropAfterBytes'>,
+  offset: number,
+): Promise<void> {
+  const { signal } = options;
+  const dropAt = options.dropAfterBytes;
+  const fd = fs.openSync(options.partialPath, offset > 0 ? 'a' : 'w');
+  let passed = 0;
+  let broken: unknown;
+  /** Writes what may be written of a chunk; false once the simulated drop point is reached. */
+  const accept = (chunk: Buffer): boolean => {
+    // `>`: a connection whose body ends exactly at the drop point delivered everything; no drop.
+    if (dropAt !== undefined && passed + chunk.length > dropAt) {
+      if (dropAt > passed) writeAll(fd, chunk.subarray(0, dropAt - passed), options.onBytes);
+      passed = dropAt;
+      broken = new SimulatedDrop(dropAt);
+      return false;
+    }
+    passed += chunk.length;
+    writeAll(fd, chunk, options.onBytes);
+    return true;
+  };
+  /** Keeps what already arrived when paused or stopped, then lets the connection go. */
+  const drain = (): void => {
+    try {
+      for (let rest = request.read() as Buffer | null; rest !== null && accept(rest); rest = request.read() as Buffer | null);
+    } catch {
+      // A write error while stopping anyway: the bytes not written are fetched again.
+    }
+    request.destroy();
+  };
+  const chunks = (request as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  /** True while waiting for the next chunk: an abort then has to wake the loop itself. */
+  let waiting = false;
+  /** The whole body arrived: the connection goes back to the agent's pool, not destroyed. */
+  let ended = false;
+  const onAbort = (): void => {
+    if (waiting) drain();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      if (signal.aborted) {
+        drain();
+        break;
+      }
+      waiting = true;
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } finally {
+        waiting = false;
+      }
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      const limiters = options.limiters().filter((l) => l.bytesPerSecond > 0);
+      if (limiters.length === 0 || signal.aborted) {
+        if (!accept(next.value)) break;
+      } else if (!(await paced(next.value, limiters, signal, accept))) break;
+    }
+  } catch (error) {
+    // On an abort the caller reports it; every byte received is on disk by now.
+    if (!signal.aborted) {
+      if (error instanceof VelaError || isWriteError(error)) throw error;
+      // A broken connection: its bytes are on disk; the break is reported after.
+      broken = error;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (!ended) request.destroy();
+    fs.closeSync(fd);
+  }
+  if (broken !== undefined) throw broken;
+}
+
+/** Feeds a chunk to `accept` in slices, each after the limiters allow it; on an abort the rest at once. */
+async function paced(chunk: Buffer, limiters: readonly RateLimiter[], signal: AbortSignal, accept: (slice: Buffer) => boolean): Promise<boolean> {
+  for (let offset = 0; offset < chunk.length; offset += SLICE) {
+    const slice = chunk.subarray(offset, offset + SLICE);
+    let wait = 0;
+    for (const limiter of limiters) wait = Math.max(wait, limiter.reserve(slice.length));
+    if (wait > 0 && !signal.aborted) await delay(wait, undefined, { signal }).catch(() => undefined);
+    if (!accept(slice)) return false;
+  }
+  return true;
+}
+
+/** An error of the file, not of the connection (those are classified as disk errors by the caller). */
+function isWriteError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'syscall' in error && (error as NodeJS.ErrnoException).syscall === 'write';
+}
+
+/** One chunk to the file: write() may take less than all of it (a disk filling up), so loop. */
+function writeAll(fd: number, chunk: Buffer, onBytes: (bytes: number) => void): void {
+  for (let done = 0; done < chunk.length; ) done += fs.writeSync(fd, chunk, done, chunk.length - done);
+  onBytes(chunk.length);
 }
 
 /** The bytes a segment connection asks for: [start, end) with If-Range; no range = the whole resource. */
@@ -220,7 +312,7 @@ export async function openRange(options: RangeRequest): Promise<RangeResponse> {
 }
 
 function startRequest(
-  options: Pick<RangeRequest, 'url' | 'headers' | 'agents' | 'idleTimeoutMs' | 'signal'>,
+  options: Pick<RangeRequest, 'url' | 'headers' | 'agents' | 'idleTimeoutMs'> & { signal: AbortSignal | undefined },
   range: { start: number; end?: number; ifRange: string } | undefined,
 ) {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...lowerKeys(options.headers) };

@@ -280,11 +280,33 @@ describe('restart', () => {
     // Store writes are batched: right after completion the file still says the task is unfinished.
     const onDisk = openStore(h.dir);
     expect(onDisk.getTask(token)?.state).not.toBe('completed');
-    // A process that starts on this file (as after kill -9) finds the committed file through its sidecar.
+    // A process that starts on this file (as after kill -9) finds the committed file through the journal.
     const after = new Engine({ dataDir: h.dir, store: onDisk, autoStart: false });
     expect(after.get(token)).toMatchObject({ state: 'completed', uri: r.uri, path: r.path });
     expect(await after.whenDone(token)).toEqual(r);
     expect(fs.readFileSync(r.path, 'utf8')).toBe('crash');
+    await after.stop();
+  });
+
+  it('a token handed out just before a crash answers after it, and a task removed just before one stays removed', async () => {
+    server.setFile('/kept.txt', { body: Buffer.from('kept'), bytesPerSecond: 1 });
+    server.setFile('/gone.txt', { body: Buffer.from('gone'), bytesPerSecond: 1 });
+    const kept = h.engine.download({ url: server.urlFor('/kept.txt') });
+    const gone = h.engine.download({ url: server.urlFor('/gone.txt') });
+    h.store.flush();
+    const late = h.engine.download({ url: server.urlFor('/kept.txt') });
+    await h.engine.remove(gone.token);
+    // What a kill -9 now leaves: the store file from before the last download and the removal.
+    const onDisk = openStore(h.dir);
+    expect(onDisk.getTask(late.token)).toBeUndefined();
+    expect(onDisk.getTask(gone.token)).toBeDefined();
+    const after = new Engine({ dataDir: h.dir, store: onDisk, autoStart: false });
+    expect(after.get(late.token).state).toBe('queued');
+    expect(after.get(kept.token).token).toBe(kept.token);
+    expect(() => after.get(gone.token)).toThrow(expect.objectContaining({ code: 1001 }));
+    // Written at once: a second crash right after finds the same.
+    expect(openStore(h.dir).getTask(late.token)).toBeDefined();
+    expect(openStore(h.dir).getTask(gone.token)).toBeUndefined();
     await after.stop();
   });
 

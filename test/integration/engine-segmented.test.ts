@@ -1,6 +1,6 @@
 /**
  * Segmented downloads (settings.segments > 1): several connections on one file, written in place,
- * added gradually, with work stealing, a persisted segment map for resume, and every way back to a
+ * all started once the first answer qualifies, with work stealing, a persisted segment map for resume, and every way back to a
  * single stream (no ranges, no validator, a changed resource).
  */
 import fs from 'node:fs';
@@ -93,6 +93,23 @@ describe('several connections', () => {
     // Overlap in time, not in bytes: the server sent little more than the file.
     expect(server.bytesSentFor('/seg.bin')).toBeLessThanOrEqual(body.length + 4 * MiB);
   }, 40_000);
+
+  // Regression: connections used to be added one per 250 ms growth step, so four capped connections
+  // only all ran after about 0.75 s and the engine lost to aria2c -x4 -s4 (docs/performance.md, case 3).
+  it('starts every connection as soon as the first answer qualifies, each on its own quarter', async () => {
+    h.engine.updateSettings({ segments: 4 });
+    const body = randomBytesSeeded(16 * MiB, 31);
+    server.setFile('/burst.bin', { body, bytesPerSecond: 4 * MiB });
+    await timedDownload('/burst.bin', body);
+    const requests = server.requestsFor('/burst.bin');
+    const first = requests[0]!;
+    const extra = ranged('/burst.bin').slice(0, 3);
+    expect(extra).toHaveLength(3);
+    // All three within moments of the first request, not 250 ms growth steps apart.
+    for (const r of extra) expect(r.startedAt - first.startedAt).toBeLessThan(200);
+    const starts = extra.map((r) => Number(/^bytes=(\d+)-/.exec(r.range!)![1])).sort((a, b) => a - b);
+    expect(starts).toEqual([4 * MiB, 8 * MiB, 12 * MiB]);
+  }, 30_000);
 
   it('keeps to the global speed limit with several connections', async () => {
     h.engine.updateSettings({ segments: 4, speedLimit: 8 * MiB });
@@ -201,7 +218,7 @@ describe('pause, stop and resume', () => {
     const body = randomBytesSeeded(16 * MiB, 8);
     server.setFile('/pause.bin', { body, bytesPerSecond: 4 * MiB });
     const { token } = h.engine.download({ url: server.urlFor('/pause.bin') });
-    await waitFor(() => server.activeResponses >= 2, 'two connections', 10_000);
+    await waitFor(() => server.activeResponses >= 2 && h.engine.get(token).bytes > 512 * 1024, 'two connections and some bytes', 10_000);
     h.engine.pause(token);
     await waitFor(() => h.engine.get(token).state === 'paused', 'paused');
     await waitFor(() => server.activeResponses === 0, 'connections closed');
@@ -251,10 +268,15 @@ describe('back to one stream', () => {
     h.engine.updateSettings({ segments: 4 });
     const old = randomBytesSeeded(32 * MiB, 10);
     const fresh = randomBytesSeeded(32 * MiB, 11);
-    server.setFile('/v.bin', { body: old, bytesPerSecond: 4 * MiB });
+    // The first request gets the old content; the resource changes before the other connections ask.
+    server.setFile('/v.bin', {
+      body: old,
+      handler: (req, res) => {
+        server.setFile('/v.bin', { body: fresh });
+        return serveRange(req, res, () => ({ body: old, etag: '"old"' }), [], () => 4 * MiB);
+      },
+    });
     const { token } = h.engine.download({ url: server.urlFor('/v.bin') });
-    await waitFor(() => ranged('/v.bin').length >= 1, 'a second connection', 10_000);
-    server.setFile('/v.bin', { body: fresh });
     const r = await h.engine.whenDone(token);
     expect(await sha256File(r.path)).toBe(sha256(fresh));
     const log = server.requestsFor('/v.bin');
@@ -268,12 +290,11 @@ describe('back to one stream', () => {
     h.engine.updateSettings({ segments: 4 });
     const old = randomBytesSeeded(16 * MiB, 15);
     const fresh = randomBytesSeeded(16 * MiB, 16);
-    let current = { body: old, etag: '"v1"' };
     const served: Array<{ range?: string; sent: number; etag?: string }> = [];
-    server.setFile('/etag.bin', { body: old, handler: (req, res) => serveRange(req, res, () => current, served, () => 4 * MiB) });
+    // The first request gets v1; the resource changes before the other connections ask.
+    const version = () => (served.length === 0 ? { body: old, etag: '"v1"' } : { body: fresh, etag: '"v2"' });
+    server.setFile('/etag.bin', { body: old, handler: (req, res) => serveRange(req, res, version, served, () => 4 * MiB) });
     const { token } = h.engine.download({ url: server.urlFor('/etag.bin') });
-    await waitFor(() => served.some((s) => s.range !== undefined), 'a second connection', 10_000);
-    current = { body: fresh, etag: '"v2"' };
     const r = await h.engine.whenDone(token);
     expect(await sha256File(r.path)).toBe(sha256(fresh));
     const changed = served.findIndex((s) => s.range !== undefined && s.etag === '"v2"');
