@@ -96,6 +96,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   #partials: PartialFiles;
   /** Handed-out tokens, commits and removals since the store's last write (crash safety between writes). */
   #journal: Journal;
+  /** Tasks created by this process that have not started yet: nothing of theirs is on disk. */
+  #neverRan = new Set<string>();
   readonly #options: Required<Omit<EngineOptions, 'galleryHome' | 'store' | 'dataDir'>> & Pick<EngineOptions, 'galleryHome'>;
 
   constructor(options: EngineOptions) {
@@ -201,6 +203,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.store.flush();
       }
     }
+    this.#neverRan.add(task.token);
     this.emit('task', task);
     if (this.#started) {
       this.#queue.add(task.token);
@@ -293,6 +296,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       await run.done;
     }
     this.#queue.delete(task.token);
+    this.#neverRan.delete(task.token);
     this.#clearOfflineTimer(task.token);
     this.#partials.remove(task.token);
     if (deleteFile && task.state === 'completed' && task.path) fs.rmSync(task.path, { force: true });
@@ -433,9 +437,13 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   #startTask(task: TaskRecord, profile: DeviceProfile): void {
     const controller = new AbortController();
+    // A task handed out by this process that never ran has nothing on disk: no reads needed (they
+    // were a good part of a small download's cost).
+    const fresh = this.#neverRan.delete(task.token);
+    const meta = fresh ? undefined : this.#partials.readMeta(task.token);
     const run: Running = {
       controller,
-      bytes: this.#partials.bytes(task.token),
+      bytes: fresh ? 0 : this.#partials.bytes(task.token, meta),
       lastBytes: 0,
       speed: 0,
       limiter: new RateLimiter(task.speedLimit ?? 0),
@@ -445,7 +453,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#running.set(task.token, run);
     this.#update(task, { state: 'running', message: undefined, bytes: run.bytes });
     this.#startProgress();
-    run.done = this.#drive(task, profile, run)
+    run.done = this.#drive(task, profile, run, meta)
       .catch((error: unknown) => this.#fail(task, `internal error: ${(error as Error).message}`))
       .finally(() => {
         this.#running.delete(task.token);
@@ -455,10 +463,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** The attempt loop of one task: resume, retry with backoff, verify, commit. */
-  async #drive(task: TaskRecord, profile: DeviceProfile, run: Running): Promise<void> {
+  async #drive(task: TaskRecord, profile: DeviceProfile, run: Running, sidecar: PartialSidecar | undefined): Promise<void> {
     const { signal } = run.controller;
     let failuresInRow = 0;
-    let meta: PartialSidecar | undefined = this.#partials.readMeta(task.token);
+    let meta = sidecar;
     /** Whether `<token>.json` exists; a fresh single stream writes it only once it is worth resuming. */
     let sidecarOnDisk = meta !== undefined;
     /** A fresh single stream's sidecar is due once this many bytes arrived or this time passed. */
@@ -483,7 +491,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Progress means a new furthest point. Comparing with the size at the start of each attempt let
     // a server that cuts every body at the same byte loop forever: the resume gets 416, the file
     // restarts from 0, and every other attempt "progressed" back to the same byte.
-    let furthest = this.#partials.bytes(task.token);
+    let furthest = run.bytes;
     /** Set when a segmented download found its resource changed: the rest of this run is one stream. */
     let single = false;
     const started = (next: PartialMeta, offset: number, done?: ByteRange[]): void => {

@@ -35,8 +35,8 @@ export class PartialFiles {
   }
 
   /** How many bytes of the download are really there: the segment map's, else the file's size. */
-  bytes(token: string): number {
-    const done = this.readMeta(token)?.done;
+  bytes(token: string, meta: PartialSidecar | undefined = this.readMeta(token)): number {
+    const done = meta?.done;
     return Array.isArray(done) ? done.reduce((n, [a, b]) => n + Math.max(0, b - a), 0) : this.size(token);
   }
 
