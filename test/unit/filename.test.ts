@@ -22,7 +22,7 @@
  * comes from the URL.
  */
 import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import type * as FsPromises from 'node:fs/promises';
+import type * as Fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import contentDisposition from 'content-disposition';
@@ -46,19 +46,20 @@ const faults = vi.hoisted(() => ({
   linkWhen: (_source: string): boolean => true,
 }));
 
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const actual = await importOriginal<typeof FsPromises>();
+// Naming the committed file under a free name uses the synchronous calls (place-file.ts).
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof Fs>();
   const fail = (code: string, syscall: string): NodeJS.ErrnoException =>
     Object.assign(new Error(`${code}: injected, ${syscall}`), { code, syscall });
-  const link: typeof actual.link = async (existing, target) => {
+  const linkSync: typeof actual.linkSync = (existing, target) => {
     if (faults.linkCode && faults.linkWhen(String(existing))) throw fail(faults.linkCode, 'link');
-    return actual.link(existing, target);
+    return actual.linkSync(existing, target);
   };
-  const rename: typeof actual.rename = async (from, to) => {
+  const renameSync: typeof actual.renameSync = (from, to) => {
     if (faults.renameCode && faults.renameWhen(String(from))) throw fail(faults.renameCode, 'rename');
-    return actual.rename(from, to);
+    return actual.renameSync(from, to);
   };
-  return { ...actual, default: { ...actual, link, rename }, link, rename };
+  return { ...actual, default: { ...actual, linkSync, renameSync }, linkSync, renameSync };
 });
 
 const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import * as fsSync from 'node:fs';
 import { existsSync, statSync } from 'node:fs';
+import type * as Fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type * as FsPromises from 'node:fs/promises';
 import os from 'node:os';
@@ -15,8 +17,16 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...actual, link: vi.fn(actual.link), copyFile: vi.fn(actual.copyFile), unlink: vi.fn(actual.unlink) };
 });
 
+// Naming a file under a free name uses the synchronous calls (place-file.ts).
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof Fs>();
+  const linkSync = vi.fn(actual.linkSync);
+  return { ...actual, default: { ...actual, linkSync }, linkSync };
+});
+
 const actual = await vi.importActual<typeof FsPromises>('node:fs/promises');
-const linkMock = vi.mocked(fsp.link);
+const actualFs = await vi.importActual<typeof Fs>('node:fs');
+const linkMock = vi.mocked(fsSync.linkSync);
 const copyFileMock = vi.mocked(fsp.copyFile);
 const unlinkMock = vi.mocked(fsp.unlink);
 
@@ -46,7 +56,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  linkMock.mockImplementation(actual.link);
+  linkMock.mockImplementation(actualFs.linkSync);
   copyFileMock.mockImplementation(actual.copyFile);
   unlinkMock.mockImplementation(actual.unlink);
   for (const dir of scratch.splice(0)) await fsp.rm(dir, { recursive: true, force: true });
@@ -167,7 +177,9 @@ describe('moveToGallery on one file system', () => {
   });
 
   it('still moves without overwriting where hard links are not supported', async () => {
-    linkMock.mockImplementation(() => Promise.reject(Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' })));
+    linkMock.mockImplementation(() => {
+      throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
+    });
     await fsp.mkdir(dirs.image, { recursive: true });
     await fsp.writeFile(path.join(dirs.image, 'a.png'), 'original');
     const src = await cacheFile('a.png', 'new');
@@ -235,11 +247,11 @@ describe.skipIf(!crossFsAvailable)('moveToGallery across file systems (/dev/shm 
   });
 
   it('removes the flushed temp copy and keeps the source when naming it fails', async () => {
-    linkMock.mockImplementation(async (from, to) => {
+    linkMock.mockImplementation((from, to) => {
       if (String(from).startsWith(dirs.video)) {
         throw Object.assign(new Error('EIO: i/o error, link'), { code: 'EIO' });
       }
-      return actual.link(from, to);
+      return actualFs.linkSync(from, to);
     });
     const src = await cacheFile('clip.mp4', 'whole file', shm);
     const error = await caught(moveToGallery(src, dirs));
