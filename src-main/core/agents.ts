@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
-import type { Agents } from 'got';
+import type { Agents } from './http-get.js';
 
 /**
  * Keep-alive agents, shared by every task (many small files reuse connections), and proxy agents

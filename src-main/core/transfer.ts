@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import got, { type Agents, type Response } from 'got';
+import type { IncomingMessage } from 'node:http';
 import { VelaError } from '../../src-shared/codes.js';
 import { SimulatedDrop, type RateLimiter } from './throttle.js';
+import { httpGet, type Agents } from './http-get.js';
 import { parseRetryAfter } from './retry-policy.js';
 
 /**
  * One attempt of one download: a single HTTP request whose body streams into the task's partial file.
  * Resume, restart and error classification live here; retries and scheduling live in the engine.
- * got stays inside this file: the engine sees our own types only.
+ * HTTP stays inside this file and http-get.ts: the engine sees our own types only.
  */
 
 export const USER_AGENT = 'VelaCompanion/0.1 (+quick-app system.request mirror)';
@@ -72,19 +73,13 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
   }
 
   const range = offset > 0 && validator ? { start: offset, ifRange: validator } : undefined;
-  // Not got's own signal handling: that would destroy the response with the bytes it still buffers,
-  // which a pause must write first (streamToFile).
-  const request = startRequest({ ...options, signal: undefined }, range);
-  const onAbort = (): void => {
-    if (!receiving) request.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  };
-  /** Whether streamToFile is consuming the body (it then ends the request itself on an abort). */
-  let receiving = false;
-  signal.addEventListener('abort', onAbort, { once: true });
-
+  let request: IncomingMessage | undefined;
   try {
-    const response = await responseOf(request);
-    const status = response.statusCode;
+    // The signal ends the request only until the answer's head: after it, streamToFile ends the body
+    // itself, once it has written what the body still buffers (a pause must not throw it away).
+    const { response, url } = await startRequest(options, range, false);
+    request = response;
+    const status = response.statusCode ?? 0;
 
     if (status >= 300 && status < 400) throw statusFailure(response);
     if (status >= 400) {
@@ -118,11 +113,10 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
       total = contentLength(response);
     }
 
-    const meta = metaOf(response, options.url, total, status === 206 ? previous : undefined);
+    const meta = metaOf(response, url, total, status === 206 ? previous : undefined);
     options.onStart(meta, offset);
 
-    receiving = true;
-    await streamToFile(request, options, offset);
+    await streamToFile(response, options, offset);
     if (signal.aborted) throw signal.reason;
 
     const size = sizeOf(options.partialPath);
@@ -131,10 +125,8 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     }
     return { size, meta };
   } catch (error) {
-    request.destroy();
+    request?.destroy();
     throw classifyError(error, signal);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -150,7 +142,7 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
  * abort (pause, stop), on which what the response still buffers is written too instead of fetched again.
  */
 async function streamToFile(
-  request: ReturnType<typeof startRequest>,
+  request: IncomingMessage,
   options: Pick<AttemptOptions, 'partialPath' | 'signal' | 'limiters' | 'onBytes' | 'dropAfterBytes'>,
   offset: number,
 ): Promise<void> {
@@ -281,12 +273,12 @@ export interface RangeResponse {
  */
 export async function openRange(options: RangeRequest): Promise<RangeResponse> {
   const { signal } = options;
-  let request: ReturnType<typeof startRequest> | undefined;
+  let request: IncomingMessage | undefined;
   try {
     if (options.latencyMs) await delay(options.latencyMs, undefined, { signal });
-    request = startRequest(options, options.range);
-    const response = await responseOf(request);
-    const status = response.statusCode;
+    const { response, url } = await startRequest(options, options.range, true);
+    request = response;
+    const status = response.statusCode ?? 0;
     if (status !== 200 && status !== 206) throw statusFailure(response);
     let start = 0;
     let total = contentLength(response);
@@ -299,7 +291,7 @@ export async function openRange(options: RangeRequest): Promise<RangeResponse> {
     const stream = request;
     return {
       status,
-      meta: metaOf(response, options.url, total, status === 206 ? options.previous : undefined),
+      meta: metaOf(response, url, total, status === 206 ? options.previous : undefined),
       start,
       acceptsRanges: status === 206 || /\bbytes\b/i.test(header(response.headers['accept-ranges']) ?? ''),
       body: stream as AsyncIterable<Buffer>,
@@ -311,9 +303,11 @@ export async function openRange(options: RangeRequest): Promise<RangeResponse> {
   }
 }
 
+/** The GET of an attempt or a segment: identity bodies, the range asked with If-Range, idle timeouts only. */
 function startRequest(
-  options: Pick<RangeRequest, 'url' | 'headers' | 'agents' | 'idleTimeoutMs'> & { signal: AbortSignal | undefined },
+  options: Pick<RangeRequest, 'url' | 'headers' | 'agents' | 'idleTimeoutMs' | 'signal'>,
   range: { start: number; end?: number; ifRange: string } | undefined,
+  signalEndsBody: boolean,
 ) {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...lowerKeys(options.headers) };
   // A compressed body hides the length and its offsets cannot be resumed.
@@ -324,36 +318,13 @@ function startRequest(
     headers.range = `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
     headers['if-range'] = range.ifRange;
   }
-  return got.stream(options.url, {
-    headers,
-    decompress: false,
-    throwHttpErrors: false,
-    retry: { limit: 0 },
-    // Idle timeouts only: a total timeout would kill large downloads.
-    timeout: { connect: 15_000, response: Math.max(options.idleTimeoutMs, 1_000), socket: options.idleTimeoutMs },
-    agent: options.agents,
-    strictContentLength: true,
-    maxRedirects: 10,
-    followRedirect: (response) => {
-      const location = response.headers.location;
-      if (!location) return false;
-      const next = new URL(location, response.url);
-      return next.protocol === 'http:' || next.protocol === 'https:';
-    },
-    signal: options.signal,
-  });
-}
-
-function responseOf(request: ReturnType<typeof startRequest>): Promise<Response> {
-  return new Promise<Response>((resolve, reject) => {
-    request.once('response', resolve);
-    request.once('error', reject);
-  });
+  // Idle timeouts only: a total timeout would kill large downloads.
+  return httpGet({ url: options.url, headers, agents: options.agents, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal, signalEndsBody });
 }
 
 /** A response that is not a 200/206 (the 416 resume cases aside), as a failure. */
-function statusFailure(response: Response): AttemptFailure {
-  const status = response.statusCode;
+function statusFailure(response: IncomingMessage): AttemptFailure {
+  const status = response.statusCode ?? 0;
   if (status >= 300 && status < 400) {
     return new AttemptFailure(`HTTP status ${status}: redirect not followed (too many redirects or not http/https)`, false, undefined, status);
   }
@@ -364,16 +335,16 @@ function statusFailure(response: Response): AttemptFailure {
   return new AttemptFailure(`unexpected HTTP status ${status}`, false, undefined, status);
 }
 
-function contentLength(response: Response): number | null {
+function contentLength(response: IncomingMessage): number | null {
   const value = header(response.headers['content-length']);
   const length = Number(value);
   return value !== undefined && Number.isFinite(length) ? length : null;
 }
 
-function metaOf(response: Response, requestedUrl: string, total: number | null, previous: PartialMeta | undefined): PartialMeta {
+/** @param url where the bytes really come from (after redirects): the file is named after it, as browsers do */
+function metaOf(response: IncomingMessage, url: string, total: number | null, previous: PartialMeta | undefined): PartialMeta {
   return {
-    // Where the bytes really came from (after redirects): the file is named after it, as browsers do.
-    url: response.url || requestedUrl,
+    url,
     etag: strongEtag(header(response.headers.etag)),
     lastModified: header(response.headers['last-modified']),
     total,
@@ -382,7 +353,7 @@ function metaOf(response: Response, requestedUrl: string, total: number | null, 
   };
 }
 
-/** Turns anything thrown by got, fs or the shaper into an AttemptFailure; an abort stays an abort. */
+/** Turns anything thrown by node:http, fs or the engine's checks into an AttemptFailure; an abort stays an abort. */
 export function classifyError(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason ?? error;
   if (error instanceof AttemptFailure) return error;
@@ -400,10 +371,14 @@ export function classifyError(error: unknown, signal: AbortSignal): unknown {
       return new AttemptFailure(`cannot write the file (${code})`, false);
     case 'ERR_HTTP_CONTENT_LENGTH_MISMATCH':
       return new AttemptFailure('the body ended early (connection closed before Content-Length bytes)', true);
+    case 'ECONNRESET':
+      // node:http's word for a connection that closed inside a body.
+      if (err.message === 'aborted') return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true);
+      break;
     case 'ESIMDROP':
       return new AttemptFailure(err.message, true);
     case 'ETIMEDOUT':
-      return new AttemptFailure('timeout: no data from the server', true);
+      return new AttemptFailure(err.message.startsWith('timeout:') ? err.message : 'timeout: no data from the server', true);
     case 'ENOTFOUND':
       return new AttemptFailure('network error: host not found', false);
     case 'ERR_MAX_REDIRECTS':
@@ -414,8 +389,6 @@ export function classifyError(error: unknown, signal: AbortSignal): unknown {
     default:
       break;
   }
-  if (err?.name === 'MaxRedirectsError') return new AttemptFailure('too many redirects', false);
-  if (err?.name === 'TimeoutError') return new AttemptFailure('timeout: no data from the server', true);
   // Resets, refused connections, premature closes: the network's fault, worth another try.
   return new AttemptFailure(`network error: ${err?.message ?? String(error)}${code ? ` (${code})` : ''}`, true);
 }
