@@ -13,6 +13,7 @@ import { validateFilename, validateHeaders, validateSha256, validateToken, valid
 import { agentsFor } from './agents.js';
 import { chooseFilename, commitFile } from './filename.js';
 import { moveToGallery } from './gallery.js';
+import { adjustHeapPolicy } from './heap-policy.js';
 import { Journal } from './journal.js';
 import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
 import { PartialFiles, type PartialSidecar } from './partial-files.js';
@@ -127,6 +128,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     });
     this.#reconcile();
+    adjustHeapPolicy(this.store.taskCount);
     if (this.#options.autoStart) this.start();
   }
 
@@ -204,6 +206,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     this.#neverRan.add(task.token);
+    adjustHeapPolicy(this.store.taskCount);
     this.emit('task', task);
     if (this.#started) {
       this.#queue.add(task.token);
@@ -307,6 +310,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     } catch {
       this.store.flush();
     }
+    adjustHeapPolicy(this.store.taskCount);
     this.emit('removed', task.token);
     this.#settleWaiters(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
   }

@@ -63,6 +63,7 @@ const MIGRATIONS: Record<number, (data: StoreData) => StoreData> = {};
 export class TaskStore {
   readonly recovery: StoreRecovery | undefined;
   #data: StoreData;
+  #taskCount: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #dirty = false;
   #writes = 0;
@@ -106,16 +107,24 @@ export class TaskStore {
     return this.#data.tasks[token];
   }
 
+  /** How many tasks the store holds (without building a list). */
+  get taskCount(): number {
+    this.#taskCount ??= Object.keys(this.#data.tasks).length;
+    return this.#taskCount;
+  }
+
   allTasks(): TaskRecord[] {
     return Object.values(this.#data.tasks);
   }
 
   putTask(task: TaskRecord, options: { immediate?: boolean } = {}): void {
+    if (this.#taskCount !== undefined && !Object.hasOwn(this.#data.tasks, task.token)) this.#taskCount += 1;
     this.#data.tasks[task.token] = task;
     this.#markDirty(options.immediate);
   }
 
   deleteTask(token: string): void {
+    if (this.#taskCount !== undefined && Object.hasOwn(this.#data.tasks, token)) this.#taskCount -= 1;
     delete this.#data.tasks[token];
     this.#markDirty();
   }
