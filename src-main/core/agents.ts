@@ -24,6 +24,11 @@ export function agentsFor(url: string, settingsProxy: string, env: NodeJS.Proces
   return agents;
 }
 
+/** Whether these are the direct agents (no proxy): the fast plain-http reader may then be used. */
+export function isDirect(agents: Agents): boolean {
+  return agents === direct;
+}
+
 function bypassProxy(hostname: string, noProxy: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return true;

@@ -1,5 +1,6 @@
-import http, { type IncomingMessage } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { rawGet, type RawAnswer } from './raw-http.js';
 
 /**
  * One GET over node:http(s): redirects, a connect timeout and an idle timeout, nothing else. The
@@ -32,13 +33,22 @@ export interface GetOptions {
    */
   signal?: AbortSignal;
   signalEndsBody?: boolean;
+  /**
+   * Plain-http hops go through raw-http.ts (one connection each, the body read into a reused buffer)
+   * instead of node:http. Only for a direct connection (no proxy) and a body the caller pumps.
+   */
+  fastPlainHttp?: boolean;
 }
 
+/** The last answer (redirects followed): its head, and its body as a stream or (fast path) a raw reader. */
 export interface GetResult {
-  /** Status, headers and the body stream of the last answer (redirects followed). */
-  response: IncomingMessage;
+  statusCode: number;
+  headers: IncomingHttpHeaders;
   /** The URL that answered, after redirects. */
   url: string;
+  body: { kind: 'stream'; stream: IncomingMessage } | { kind: 'raw'; raw: RawAnswer };
+  /** Closes the connection, read or not. */
+  destroy(): void;
 }
 
 /** Errors with the codes the engine classifies (transfer.ts, classifyError). */
@@ -62,22 +72,32 @@ export async function httpGet(options: GetOptions): Promise<GetResult> {
   const headers = { ...options.headers };
   const maxRedirects = options.maxRedirects ?? 10;
   for (let redirects = 0; ; redirects++) {
-    const response = await requestOnce(url, headers, options);
-    const location = response.headers.location;
-    if (!REDIRECTS.has(response.statusCode ?? 0) || !location) return { response, url: url.href };
+    const answer = options.fastPlainHttp && url.protocol === 'http:' ? await rawOnce(url, headers, options) : await nodeOnce(url, headers, options);
+    const location = answer.headers.location;
+    if (!REDIRECTS.has(answer.statusCode) || !location) return answer;
     let next: URL;
     try {
       next = new URL(location, url);
     } catch {
-      return { response, url: url.href }; // an unreadable Location: the 3xx itself is the answer
+      return answer; // an unreadable Location: the 3xx itself is the answer
     }
     // Only http and https are followed; anything else is answered with the 3xx (not followed).
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') return { response, url: url.href };
-    response.destroy();
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return answer;
+    answer.destroy();
     if (redirects >= maxRedirects) throw new HttpGetError(`too many redirects (more than ${maxRedirects})`, 'ERR_TOO_MANY_REDIRECTS');
     if (next.origin !== url.origin) for (const name of CREDENTIALS) delete headers[name];
     url = next;
   }
+}
+
+async function rawOnce(url: URL, headers: Record<string, string>, options: GetOptions): Promise<GetResult> {
+  const raw = await rawGet({ url, headers, idleTimeoutMs: options.idleTimeoutMs, connectTimeoutMs: options.connectTimeoutMs ?? 15_000, signal: options.signal });
+  return { statusCode: raw.statusCode, headers: raw.headers, url: url.href, body: { kind: 'raw', raw }, destroy: () => raw.destroy() };
+}
+
+async function nodeOnce(url: URL, headers: Record<string, string>, options: GetOptions): Promise<GetResult> {
+  const stream = await requestOnce(url, headers, options);
+  return { statusCode: stream.statusCode ?? 0, headers: stream.headers, url: url.href, body: { kind: 'stream', stream }, destroy: () => stream.destroy() };
 }
 
 function requestOnce(url: URL, headers: Record<string, string>, options: GetOptions): Promise<IncomingMessage> {

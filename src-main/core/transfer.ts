@@ -3,7 +3,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { IncomingMessage } from 'node:http';
 import { VelaError } from '../../src-shared/codes.js';
 import { SimulatedDrop, type RateLimiter } from './throttle.js';
-import { httpGet, type Agents } from './http-get.js';
+import { isDirect } from './agents.js';
+import { httpGet, type Agents, type GetResult } from './http-get.js';
+import type { RawAnswer } from './raw-http.js';
 import { parseRetryAfter } from './retry-policy.js';
 
 /**
@@ -73,20 +75,21 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
   }
 
   const range = offset > 0 && validator ? { start: offset, ifRange: validator } : undefined;
-  let request: IncomingMessage | undefined;
+  let response: GetResult | undefined;
   try {
     // The signal ends the request only until the answer's head: after it, streamToFile ends the body
     // itself, once it has written what the body still buffers (a pause must not throw it away).
-    const { response, url } = await startRequest(options, range, false);
-    request = response;
-    const status = response.statusCode ?? 0;
+    // Plain http without a proxy takes the fast reader (raw-http.ts).
+    response = await startRequest(options, range, false, isDirect(options.agents));
+    const { url } = response;
+    const status = response.statusCode;
 
     if (status >= 300 && status < 400) throw statusFailure(response);
     if (status >= 400) {
       // A crash between the last byte and the final rename leaves a partial that is already whole.
       const whole = parseContentRange(header(response.headers['content-range']))?.total ?? (/^bytes \*\/(\d+)$/.exec(header(response.headers['content-range']) ?? '')?.[1]);
       if (status === 416 && offset > 0 && options.meta?.total === offset && Number(whole) === offset) {
-        request.destroy();
+        response.destroy();
         return { size: offset, meta: options.meta };
       }
       if (status === 416 && offset > 0) {
@@ -116,7 +119,7 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     const meta = metaOf(response, url, total, status === 206 ? previous : undefined);
     options.onStart(meta, offset);
 
-    await streamToFile(response, options, offset);
+    await streamToFile(response.body, options, offset);
     if (signal.aborted) throw signal.reason;
 
     const size = sizeOf(options.partialPath);
@@ -125,7 +128,7 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     }
     return { size, meta };
   } catch (error) {
-    request?.destroy();
+    response?.destroy();
     throw classifyError(error, signal);
   }
 }
@@ -142,11 +145,10 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
  * abort (pause, stop), on which what the response still buffers is written too instead of fetched again.
  */
 async function streamToFile(
-  request: IncomingMessage,
+  body: GetResult['body'],
   options: Pick<AttemptOptions, 'partialPath' | 'signal' | 'limiters' | 'onBytes' | 'dropAfterBytes'>,
   offset: number,
 ): Promise<void> {
-  const { signal } = options;
   const dropAt = options.dropAfterBytes;
   const fd = fs.openSync(options.partialPath, offset > 0 ? 'a' : 'w');
   let passed = 0;
@@ -164,6 +166,48 @@ async function streamToFile(
     writeAll(fd, chunk, options.onBytes);
     return true;
   };
+  try {
+    if (body.kind === 'raw') await pumpRaw(body.raw, options, accept);
+    else await pumpStream(body.stream, options, accept);
+  } catch (error) {
+    // On an abort the caller reports it; every byte received is on disk by now.
+    if (!options.signal.aborted) {
+      if (error instanceof VelaError || isWriteError(error)) throw error;
+      // A broken connection: its bytes are on disk; the break is reported after.
+      broken ??= error;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (broken !== undefined) throw broken;
+}
+
+/**
+ * The fast reader's body: each chunk is written before the reader reuses its buffer. A pause (or a
+ * limiter's wait) stops reading the socket; an abort closes the connection at once, since every byte
+ * it delivered is already written.
+ */
+async function pumpRaw(raw: RawAnswer, options: Pick<AttemptOptions, 'signal' | 'limiters'>, accept: (chunk: Buffer) => boolean): Promise<void> {
+  const { signal } = options;
+  const onAbort = (): void => raw.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal.aborted) return;
+    await raw.pump((chunk) => {
+      if (signal.aborted || !accept(chunk)) return false;
+      let wait = 0;
+      for (const limiter of options.limiters()) if (limiter.bytesPerSecond > 0) wait = Math.max(wait, limiter.reserve(chunk.length));
+      return wait;
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    raw.destroy();
+  }
+}
+
+/** A node:http body: read chunk by chunk, paced in slices by the limiters. */
+async function pumpStream(request: IncomingMessage, options: Pick<AttemptOptions, 'signal' | 'limiters'>, accept: (chunk: Buffer) => boolean): Promise<void> {
+  const { signal } = options;
   /** Keeps what already arrived when paused or stopped, then lets the connection go. */
   const drain = (): void => {
     try {
@@ -204,19 +248,10 @@ async function streamToFile(
         if (!accept(next.value)) break;
       } else if (!(await paced(next.value, limiters, signal, accept))) break;
     }
-  } catch (error) {
-    // On an abort the caller reports it; every byte received is on disk by now.
-    if (!signal.aborted) {
-      if (error instanceof VelaError || isWriteError(error)) throw error;
-      // A broken connection: its bytes are on disk; the break is reported after.
-      broken = error;
-    }
   } finally {
     signal.removeEventListener('abort', onAbort);
     if (!ended) request.destroy();
-    fs.closeSync(fd);
   }
-  if (broken !== undefined) throw broken;
 }
 
 /** Feeds a chunk to `accept` in slices, each after the limiters allow it; on an abort the rest at once. */
@@ -273,12 +308,15 @@ export interface RangeResponse {
  */
 export async function openRange(options: RangeRequest): Promise<RangeResponse> {
   const { signal } = options;
-  let request: IncomingMessage | undefined;
+  let response: GetResult | undefined;
   try {
     if (options.latencyMs) await delay(options.latencyMs, undefined, { signal });
-    const { response, url } = await startRequest(options, options.range, true);
-    request = response;
-    const status = response.statusCode ?? 0;
+    // Always node:http (no fast reader): segments are written asynchronously, in place.
+    response = await startRequest(options, options.range, true);
+    const { url } = response;
+    const status = response.statusCode;
+    if (response.body.kind !== 'stream') throw new Error('a segment needs a stream body');
+    const stream = response.body.stream;
     if (status !== 200 && status !== 206) throw statusFailure(response);
     let start = 0;
     let total = contentLength(response);
@@ -288,7 +326,6 @@ export async function openRange(options: RangeRequest): Promise<RangeResponse> {
       start = range.start;
       total = range.total;
     }
-    const stream = request;
     return {
       status,
       meta: metaOf(response, url, total, status === 206 ? options.previous : undefined),
@@ -298,7 +335,7 @@ export async function openRange(options: RangeRequest): Promise<RangeResponse> {
       close: () => stream.destroy(),
     };
   } catch (error) {
-    request?.destroy();
+    response?.destroy();
     throw classifyError(error, signal);
   }
 }
@@ -308,7 +345,8 @@ function startRequest(
   options: Pick<RangeRequest, 'url' | 'headers' | 'agents' | 'idleTimeoutMs' | 'signal'>,
   range: { start: number; end?: number; ifRange: string } | undefined,
   signalEndsBody: boolean,
-) {
+  fastPlainHttp = false,
+): Promise<GetResult> {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...lowerKeys(options.headers) };
   // A compressed body hides the length and its offsets cannot be resumed.
   headers['accept-encoding'] = 'identity';
@@ -319,12 +357,15 @@ function startRequest(
     headers['if-range'] = range.ifRange;
   }
   // Idle timeouts only: a total timeout would kill large downloads.
-  return httpGet({ url: options.url, headers, agents: options.agents, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal, signalEndsBody });
+  return httpGet({ url: options.url, headers, agents: options.agents, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal, signalEndsBody, fastPlainHttp });
 }
 
+/** What the helpers below read of an answer. */
+type Head = Pick<GetResult, 'statusCode' | 'headers'>;
+
 /** A response that is not a 200/206 (the 416 resume cases aside), as a failure. */
-function statusFailure(response: IncomingMessage): AttemptFailure {
-  const status = response.statusCode ?? 0;
+function statusFailure(response: Head): AttemptFailure {
+  const status = response.statusCode;
   if (status >= 300 && status < 400) {
     return new AttemptFailure(`HTTP status ${status}: redirect not followed (too many redirects or not http/https)`, false, undefined, status);
   }
@@ -335,14 +376,14 @@ function statusFailure(response: IncomingMessage): AttemptFailure {
   return new AttemptFailure(`unexpected HTTP status ${status}`, false, undefined, status);
 }
 
-function contentLength(response: IncomingMessage): number | null {
+function contentLength(response: Head): number | null {
   const value = header(response.headers['content-length']);
   const length = Number(value);
   return value !== undefined && Number.isFinite(length) ? length : null;
 }
 
 /** @param url where the bytes really come from (after redirects): the file is named after it, as browsers do */
-function metaOf(response: IncomingMessage, url: string, total: number | null, previous: PartialMeta | undefined): PartialMeta {
+function metaOf(response: Head, url: string, total: number | null, previous: PartialMeta | undefined): PartialMeta {
   return {
     url,
     etag: strongEtag(header(response.headers.etag)),
