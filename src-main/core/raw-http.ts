@@ -98,7 +98,8 @@ class RawExchange {
     this.#connectTimer = setTimeout(() => this.#fail(new RawHttpError(`timeout: could not connect within ${options.connectTimeoutMs} ms`, 'ETIMEDOUT')), options.connectTimeoutMs);
     this.#socket.once('connect', () => {
       clearTimeout(this.#connectTimer);
-      this.#socket.write(this.#request());
+      // latin1, as node:http writes heads: header values may hold bytes 0x80-0xFF (validate.ts).
+      this.#socket.write(this.#request(), 'latin1');
     });
     this.#socket.setTimeout(options.idleTimeoutMs, () => this.#fail(new RawHttpError('timeout: no data from the server', 'ETIMEDOUT')));
     this.#socket.on('error', (error) => this.#fail(error));
@@ -122,10 +123,16 @@ class RawExchange {
 
   #request(): string {
     const { url, headers } = this.options;
-    let text = `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+    // A Host given by the caller wins, as with node:http (virtual hosts on a test server).
+    let text = `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${headers.host ?? url.host}\r\n`;
     for (const [name, value] of Object.entries(headers)) {
       if (name === 'host' || name === 'connection') continue;
       text += `${name}: ${value}\r\n`;
+    }
+    // Credentials in the URL (http://user:pass@host/) go as Basic authorization, as node:http sends
+    // them, unless the caller gave an authorization of its own.
+    if ((url.username || url.password) && headers.authorization === undefined) {
+      text += `authorization: Basic ${Buffer.from(`${decodeUserinfo(url.username)}:${decodeUserinfo(url.password)}`).toString('base64')}\r\n`;
     }
     return `${text}connection: close\r\n\r\n`;
   }
@@ -159,6 +166,11 @@ class RawExchange {
       if (end < 0) {
         this.#headBytes = [all];
         if (this.#headLength > HEAD_LIMIT) this.#fail(new RawHttpError('the answer head is larger than 64 KiB', 'HPE_HEADER_OVERFLOW'));
+        return;
+      }
+      // The limit counts the head's bytes even when its end came in the read that crossed the limit.
+      if (end + 4 > HEAD_LIMIT) {
+        this.#fail(new RawHttpError('the answer head is larger than 64 KiB', 'HPE_HEADER_OVERFLOW'));
         return;
       }
       const parsed = parseHead(all.subarray(0, end).toString('latin1'));
@@ -241,9 +253,13 @@ class RawExchange {
       return false;
     }
     if (pause > 0) {
+      // Our own pause (a speed limit) is not the server's silence: no idle timeout meanwhile.
+      this.#socket.setTimeout(0);
       this.#pauseTimer = setTimeout(() => {
         this.#pauseTimer = undefined;
-        if (this.#state === 'body') this.#socket.resume();
+        if (this.#state !== 'body') return;
+        this.#socket.setTimeout(this.options.idleTimeoutMs);
+        this.#socket.resume();
       }, pause);
       return false;
     }
@@ -283,6 +299,15 @@ class RawExchange {
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#pauseTimer);
     this.#socket.destroy();
+  }
+}
+
+/** A user name or password of a URL, percent-decoded as node:http does (kept as it is if malformed). */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 
