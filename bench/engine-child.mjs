@@ -13,22 +13,17 @@
 // result: { ms, files, bytes, outputs, vmHwmKiB, maxRssKiB, socketBytesRead, segmentsApplied, settingsKeys, ... }
 
 import fs from 'node:fs';
-import http from 'node:http';
+import diagnostics from 'node:diagnostics_channel';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const arg = process.argv[2] ?? '';
 const job = JSON.parse(arg.startsWith('{') ? arg : fs.readFileSync(arg, 'utf8'));
 
-// Every socket the engine opens, so the resume case can count the bytes it really fetched
-// (socket.bytesRead: headers + bodies). Patched before the engine (and its agents) are loaded.
+// Every socket the engine opens (node:http's and the fast reader's own), so the resume case can count
+// the bytes it really fetched (socket.bytesRead: headers + bodies). Subscribed before the engine loads.
 const sockets = new Set();
-const createConnection = http.Agent.prototype.createConnection;
-http.Agent.prototype.createConnection = function patched(...args) {
-  const socket = createConnection.apply(this, args);
-  sockets.add(socket);
-  return socket;
-};
+diagnostics.subscribe('net.client.socket', ({ socket }) => sockets.add(socket));
 const socketBytesRead = () => [...sockets].reduce((sum, s) => sum + (s.bytesRead ?? 0), 0);
 
 // VELA_BENCH_DIST: another build to measure (e.g. a copy of dist/ from before a change), for A/B runs.
