@@ -18,6 +18,15 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 
 const READ_BUFFER = 64 * 1024;
+
+/**
+ * Read buffers of closed connections, reused by the next ones. One buffer per connection is still
+ * 64 KiB; 2,000 small files in a row allocated 125 MiB of them, which V8 frees only when it collects
+ * (a peak of ~235 MiB instead of ~135). A buffer goes back only once its socket is closed, when
+ * nothing can write into it any more.
+ */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 16;
 const HEAD_LIMIT = 64 * 1024;
 
 /** What the body sink answers for each chunk: a pause in ms before the next one, or false to stop. */
@@ -90,10 +99,11 @@ class RawExchange {
     const port = Number(url.port || 80);
     // URL keeps the brackets of an IPv6 literal; net wants the bare address.
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const readBuffer = spareBuffers.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
     this.#socket = net.connect({
       host,
       port,
-      onread: { buffer: Buffer.allocUnsafe(READ_BUFFER), callback: (n: number, buffer: Buffer) => this.#onRead(buffer.subarray(0, n)) },
+      onread: { buffer: readBuffer, callback: (n: number, buffer: Buffer) => this.#onRead(buffer.subarray(0, n)) },
     });
     this.#connectTimer = setTimeout(() => this.#fail(new RawHttpError(`timeout: could not connect within ${options.connectTimeoutMs} ms`, 'ETIMEDOUT')), options.connectTimeoutMs);
     this.#socket.once('connect', () => {
@@ -104,7 +114,10 @@ class RawExchange {
     this.#socket.setTimeout(options.idleTimeoutMs, () => this.#fail(new RawHttpError('timeout: no data from the server', 'ETIMEDOUT')));
     this.#socket.on('error', (error) => this.#fail(error));
     this.#socket.on('end', () => this.#onEnd());
-    this.#socket.on('close', () => this.#onEnd());
+    this.#socket.on('close', () => {
+      this.#onEnd();
+      if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(readBuffer);
+    });
     if (signal) {
       const onAbort = (): void => {
         // Only until the head: after it the caller ends the body itself (destroy()).
