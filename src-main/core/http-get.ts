@@ -66,6 +66,8 @@ export class HttpGetError extends Error {
 const REDIRECTS = new Set([300, 301, 302, 303, 307, 308]);
 /** Sent only to the origin they were given for. */
 const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization'];
+/** A caller's Host names the first origin's virtual host; another origin gets its own (as got did). */
+const ORIGIN_BOUND = [...CREDENTIALS, 'host'];
 
 export async function httpGet(options: GetOptions): Promise<GetResult> {
   let url = new URL(options.url);
@@ -85,7 +87,7 @@ export async function httpGet(options: GetOptions): Promise<GetResult> {
     if (next.protocol !== 'http:' && next.protocol !== 'https:') return answer;
     answer.destroy();
     if (redirects >= maxRedirects) throw new HttpGetError(`too many redirects (more than ${maxRedirects})`, 'ERR_TOO_MANY_REDIRECTS');
-    if (next.origin !== url.origin) for (const name of CREDENTIALS) delete headers[name];
+    if (next.origin !== url.origin) for (const name of ORIGIN_BOUND) delete headers[name];
     url = next;
   }
 }
@@ -119,13 +121,14 @@ function requestOnce(url: URL, headers: Record<string, string>, options: GetOpti
       if (response && !response.readableEnded) response.destroy(error);
       request.destroy(error);
     };
-    const connectTimer = setTimeout(
-      () => fail(new HttpGetError(`timeout: could not connect within ${options.connectTimeoutMs ?? 15_000} ms`, 'ETIMEDOUT')),
-      options.connectTimeoutMs ?? 15_000,
-    );
+    // From the moment a new socket connects, not from the request: waiting in the agent's queue for a
+    // free socket (many segments on one host) is not a connection that fails to open.
+    let connectTimer: NodeJS.Timeout | undefined;
     request.once('socket', (socket) => {
-      if (!socket.connecting) clearTimeout(connectTimer);
-      else socket.once('connect', () => clearTimeout(connectTimer));
+      if (!socket.connecting) return;
+      const ms = options.connectTimeoutMs ?? 15_000;
+      connectTimer = setTimeout(() => fail(new HttpGetError(`timeout: could not connect within ${ms} ms`, 'ETIMEDOUT')), ms);
+      socket.once('connect', () => clearTimeout(connectTimer));
     });
     // Socket inactivity: waiting for the answer, or for the next bytes of its body.
     request.setTimeout(options.idleTimeoutMs, () => fail(new HttpGetError('timeout: no data from the server', 'ETIMEDOUT')));

@@ -24,13 +24,16 @@ export class Journal {
   #fd: number | undefined;
   /** The file's length as far as this process wrote it: a failed append is cut back to it. */
   #length = 0;
+  /** The file may end inside a line (a cut that could not be undone, a crash mid-write). */
+  #torn = false;
 
   constructor(readonly file: string) {}
 
   /** Appends one entry, synchronously. Throws (e.g. ENOSPC) with the file as it was before. */
   append(entry: JournalEntry): void {
-    const line = Buffer.from(`${JSON.stringify(entry)}\n`);
     const fd = this.#open();
+    // After a torn line, start on a line of our own: sharing it would make this entry unreadable too.
+    const line = Buffer.from(`${this.#torn ? '\n' : ''}${JSON.stringify(entry)}\n`);
     let written = 0;
     try {
       while (written < line.length) written += fs.writeSync(fd, line, written, line.length - written);
@@ -40,11 +43,13 @@ export class Journal {
         try {
           fs.ftruncateSync(fd, this.#length);
         } catch {
-          // The reader skips a line it cannot parse; only this entry is lost, and it was never acknowledged.
+          // The reader skips the torn line (this entry, never acknowledged); the next one starts a new line.
+          this.#torn = true;
         }
       }
       throw error;
     }
+    this.#torn = false;
     this.#length += line.length;
   }
 
@@ -80,6 +85,7 @@ export class Journal {
     // With O_APPEND the next entry goes to the new end, byte 0.
     fs.ftruncateSync(this.#fd, 0);
     this.#length = 0;
+    this.#torn = false;
   }
 
   close(): void {
@@ -91,8 +97,15 @@ export class Journal {
   #open(): number {
     if (this.#fd !== undefined) return this.#fd;
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    this.#fd = fs.openSync(this.file, 'a');
+    // a+: appends, and can read back its last byte.
+    this.#fd = fs.openSync(this.file, 'a+');
     this.#length = fs.fstatSync(this.#fd).size;
+    if (this.#length > 0) {
+      // An earlier process may have died inside a line.
+      const last = Buffer.alloc(1);
+      fs.readSync(this.#fd, last, 0, 1, this.#length - 1);
+      this.#torn = last[0] !== 0x0a;
+    }
     return this.#fd;
   }
 }

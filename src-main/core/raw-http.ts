@@ -139,7 +139,8 @@ class RawExchange {
     // A Host given by the caller wins, as with node:http (virtual hosts on a test server).
     let text = `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${headers.host ?? url.host}\r\n`;
     for (const [name, value] of Object.entries(headers)) {
-      if (name === 'host' || name === 'connection') continue;
+      // A GET has no body: a caller's framing headers would only make the server wait for one.
+      if (name === 'host' || name === 'connection' || name === 'content-length' || name === 'transfer-encoding') continue;
       text += `${name}: ${value}\r\n`;
     }
     // Credentials in the URL (http://user:pass@host/) go as Basic authorization, as node:http sends
@@ -190,6 +191,11 @@ class RawExchange {
       const rest = all.subarray(end + 4);
       if (!parsed) {
         this.#fail(new RawHttpError('the server sent an answer that is not HTTP/1.x', 'HPE_INVALID_CONSTANT'));
+        return;
+      }
+      if (parsed.conflict) {
+        // As llhttp refuses them: the body's length would be a guess, and a wrong guess a wrong file.
+        this.#fail(new RawHttpError(`the server sent a body of ambiguous length (${parsed.conflict})`, 'HPE_UNEXPECTED_CONTENT_LENGTH'));
         return;
       }
       if (parsed.statusCode >= 100 && parsed.statusCode < 200) {
@@ -324,11 +330,12 @@ function decodeUserinfo(text: string): string {
   }
 }
 
-function parseHead(text: string): { statusCode: number; headers: IncomingHttpHeaders } | undefined {
+function parseHead(text: string): { statusCode: number; headers: IncomingHttpHeaders; conflict?: string } | undefined {
   const lines = text.split('\r\n');
   const status = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
   if (!status) return undefined;
   const headers: Record<string, string | string[]> = {};
+  let conflict: string | undefined;
   let last: string | undefined;
   for (const line of lines.slice(1)) {
     if ((line.startsWith(' ') || line.startsWith('\t')) && last) {
@@ -343,15 +350,17 @@ function parseHead(text: string): { statusCode: number; headers: IncomingHttpHea
     const value = line.slice(colon + 1).trim();
     last = name;
     const before = headers[name];
+    if (name === 'content-length' && before !== undefined && before !== value) conflict ??= 'two different Content-Length headers';
     if (name === 'set-cookie') headers[name] = [...(Array.isArray(before) ? before : []), value];
     else if (before === undefined) headers[name] = value;
     // As node:http does: the first Content-Length/Content-Type/… counts; others are joined.
     else if (!SINGLE.has(name)) headers[name] = `${String(before)}, ${value}`;
   }
-  return { statusCode: Number(status[1]), headers };
+  if (headers['content-length'] !== undefined && headers['transfer-encoding'] !== undefined) conflict ??= 'Content-Length with Transfer-Encoding';
+  return { statusCode: Number(status[1]), headers, ...(conflict ? { conflict } : {}) };
 }
 
-/** Headers node:http keeps only once (the first one wins); a different duplicate length is an error below. */
+/** Headers node:http keeps only once (the first one wins); two different Content-Lengths are refused above. */
 const SINGLE = new Set(['content-length', 'content-type', 'content-range', 'etag', 'last-modified', 'location', 'retry-after', 'content-disposition']);
 
 function framingOf(headers: IncomingHttpHeaders): Framing {

@@ -104,7 +104,8 @@ export class TaskStore {
   }
 
   getTask(token: string): TaskRecord | undefined {
-    return this.#data.tasks[token];
+    // Own keys only: a token such as "toString" or "__proto__" must not find Object.prototype's members.
+    return Object.hasOwn(this.#data.tasks, token) ? this.#data.tasks[token] : undefined;
   }
 
   /** How many tasks the store holds (without building a list). */

@@ -111,7 +111,10 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
       }
       total = contentRange.total;
     } else {
-      // A 200 to a ranged request: the resource changed or ranges are not supported. Start over.
+      // A 200 to a ranged request: the resource changed or ranges are not supported. Start over, and
+      // drop the old bytes before the new validators are written (onStart): a sidecar of the new
+      // resource must never sit beside bytes of the old one, or a retry would append to them.
+      if (offset > 0) fs.truncateSync(options.partialPath, 0);
       offset = 0;
       total = contentLength(response);
     }

@@ -204,6 +204,17 @@ describe('arguments (fail before anything is sent)', () => {
     expect(await rejection(h.engine.whenDone(''))).toMatchObject({ code: FailCode.IllegalArgument });
     expect(await rejection(h.engine.whenDone(undefined))).toMatchObject({ code: FailCode.IllegalArgument });
   });
+
+  // Regression (found by hostile-api's fast-check run in CI): the store looked tokens up as plain
+  // object keys, so "toString" found Object.prototype.toString and tasks.cancel answered 500.
+  it('answers 1001 for tokens that are names of Object.prototype', async () => {
+    for (const token of ['toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      expect(() => h.engine.get(token), token).toThrow(expect.objectContaining({ code: FailCode.TaskNotFound }));
+      expect(() => h.engine.cancel(token), token).toThrow(expect.objectContaining({ code: FailCode.TaskNotFound }));
+      expect(await rejection(h.engine.whenDone(token)), token).toMatchObject({ code: FailCode.TaskNotFound });
+      expect(await rejection(h.engine.remove(token)), token).toMatchObject({ code: FailCode.TaskNotFound });
+    }
+  });
 });
 
 describe('HTTP errors', () => {

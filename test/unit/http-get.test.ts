@@ -144,6 +144,18 @@ describe.each([
     expect(other.host).toBe(b.origin.slice('http://'.length));
   });
 
+  // Regression (review): a caller's Host went on to another origin after a redirect.
+  it("keeps a caller's Host on the same origin and lets another origin get its own", async () => {
+    const { a, b } = await twoServers(
+      (req, res, origins) => (req.url === '/one' ? redirect(res, 302, '/two') : redirect(res, 302, `${origins.b}/three`)),
+      (_req, res) => res.end('done'),
+    );
+    const result = await get({ url: `${a.origin}/one`, headers: { host: 'files.example' }, fastPlainHttp });
+    expect(await bodyOf(result)).toBe('done');
+    expect(a.seen.map((seen) => seen.headers.host)).toEqual(['files.example', 'files.example']);
+    expect(b.seen[0]!.headers.host).toBe(b.origin.slice('http://'.length));
+  });
+
   it('sends the credentials of the URL as Basic authorization', async () => {
     const { a } = await twoServers((_req, res) => res.end('ok'));
     const result = await get({ url: a.origin.replace('http://', 'http://user:p%40ss@') + '/private', fastPlainHttp });
@@ -220,6 +232,20 @@ describe.each([
 });
 
 describe('httpGet', () => {
+  // Regression (review): the connect timeout ran from the request's creation, so a request waiting in
+  // the agent's queue for a free socket (many segments on one host) failed as "could not connect".
+  it('times the connection, not the wait for a free socket in the agent', async () => {
+    const { a } = await twoServers((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end('slow'), 400);
+      else res.end('next');
+    });
+    agents = { http: new http.Agent({ keepAlive: true, maxSockets: 1 }), https: new https.Agent() };
+    const slow = get({ url: `${a.origin}/slow`, connectTimeoutMs: 100 });
+    const next = get({ url: `${a.origin}/next`, connectTimeoutMs: 100 });
+    expect(await bodyOf(await slow)).toBe('slow');
+    expect(await bodyOf(await next)).toBe('next');
+  });
+
   it('sends a plain-http hop through the fast reader only with fastPlainHttp', async () => {
     const { a } = await twoServers((_req, res) => res.end('x'));
     expect((await get({ url: a.origin })).body.kind).toBe('stream');

@@ -82,3 +82,21 @@ describe('the journal', () => {
     journal.close();
   });
 });
+
+describe('a torn last line', () => {
+  // Regression (review): a file left ending inside a line (a crash mid-write) made the next entry share
+  // that line, so the reader dropped an entry that had been acknowledged.
+  it('never swallows the next entry', () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify({ kind: 'removed', token: 'a' })}\n{"kind":"removed","tok`);
+    const journal = new Journal(file);
+    journal.append({ kind: 'removed', token: 'b' });
+    journal.append({ kind: 'removed', token: 'c' });
+    expect(journal.read()).toEqual([
+      { kind: 'removed', token: 'a' },
+      { kind: 'removed', token: 'b' },
+      { kind: 'removed', token: 'c' },
+    ]);
+    journal.close();
+  });
+});

@@ -403,6 +403,24 @@ describe('rawGet: the head', () => {
     await server.connections[0]!.closed;
   });
 
+  // Regression (review): the first of two different Content-Lengths won, so a broken proxy's answer
+  // could be cut short and committed as complete; llhttp (node:http) refuses both of these heads.
+  it.each([
+    ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 6\r\n\r\nabcdef'],
+    ['Content-Length with Transfer-Encoding', 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n0\r\n\r\n'],
+  ])('refuses a body of ambiguous length: %s', async (_name, text) => {
+    const server = await serve(({ socket }) => socket.write(text));
+    const error = await rejection(get(server.url()));
+    expect(error.code).toBe('HPE_UNEXPECTED_CONTENT_LENGTH');
+  });
+
+  it('accepts the same Content-Length sent twice', async () => {
+    const server = await serve(({ socket }) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc'));
+    const got = await collect(await get(server.url()));
+    expect(got.error).toBeUndefined();
+    expect(got.body.toString()).toBe('abc');
+  });
+
   it.each([
     ['nothing', ''],
     ['half a head', 'HTTP/1.1 200 OK\r\nContent-Len'],
