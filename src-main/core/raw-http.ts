@@ -334,7 +334,8 @@ function parseHead(text: string): { statusCode: number; headers: IncomingHttpHea
   const lines = text.split('\r\n');
   const status = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
   if (!status) return undefined;
-  const headers: Record<string, string | string[]> = {};
+  // No prototype, as node:http's own: a header named "constructor" or "__proto__" is just a header.
+  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   let conflict: string | undefined;
   let last: string | undefined;
   for (const line of lines.slice(1)) {

@@ -414,6 +414,15 @@ describe('rawGet: the head', () => {
     expect(error.code).toBe('HPE_UNEXPECTED_CONTENT_LENGTH');
   });
 
+  it('takes headers named like Object.prototype members as plain headers', async () => {
+    const server = await serve(({ socket }) => socket.end('HTTP/1.1 200 OK\r\nConstructor: a\r\n__proto__: b\r\ntoString: c\r\nContent-Length: 2\r\n\r\nok'));
+    const answer = await get(server.url());
+    expect(answer.headers.constructor).toBe('a');
+    expect(answer.headers.__proto__).toBe('b');
+    expect(answer.headers.tostring).toBe('c');
+    expect((await collect(answer)).body.toString()).toBe('ok');
+  });
+
   it('accepts the same Content-Length sent twice', async () => {
     const server = await serve(({ socket }) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc'));
     const got = await collect(await get(server.url()));
