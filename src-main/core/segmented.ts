@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Agents } from './http-get.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
-import { SimulatedDrop, type RateLimiter } from './throttle.js';
+import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
 import { AttemptFailure, classifyError, openRange, type PartialMeta, type RangeResponse } from './transfer.js';
 
 /**
@@ -363,8 +363,7 @@ class SegmentedDownload {
     const limiters = this.#o.limiters().filter((l) => l.bytesPerSecond > 0);
     for (let offset = 0; offset < chunk.length; ) {
       const slice = limiters.length > 0 ? chunk.subarray(offset, offset + SLICE) : chunk.subarray(offset);
-      let wait = 0;
-      for (const limiter of limiters) wait = Math.max(wait, limiter.reserve(slice.length));
+      const wait = reserveAll(limiters, slice.length);
       if (wait > 0) await delay(wait, undefined, { signal });
       try {
         await this.#fh!.write(slice, 0, slice.length, seg.written);

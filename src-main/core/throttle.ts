@@ -21,6 +21,13 @@ export class RateLimiter {
   }
 }
 
+/** Reserves `bytes` on every limiter; the wait before sending them is the strictest one's. */
+export function reserveAll(limiters: readonly RateLimiter[], bytes: number): number {
+  let wait = 0;
+  for (const limiter of limiters) wait = Math.max(wait, limiter.reserve(bytes));
+  return wait;
+}
+
 /** Reported by an attempt (transfer.ts) when a simulated link drops the connection. Transient: the engine resumes. */
 export class SimulatedDrop extends Error {
   readonly code = 'ESIMDROP';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IncomingMessage } from 'node:http';
 import { VelaError } from '../../src-shared/codes.js';
-import { SimulatedDrop, type RateLimiter } from './throttle.js';
+import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
 import { isDirect } from './agents.js';
 import { httpGet, type Agents, type GetResult } from './http-get.js';
 import type { RawAnswer } from './raw-http.js';
@@ -198,9 +198,7 @@ async function pumpRaw(raw: RawAnswer, options: Pick<AttemptOptions, 'signal' | 
     if (signal.aborted) return;
     await raw.pump((chunk) => {
       if (signal.aborted || !accept(chunk)) return false;
-      let wait = 0;
-      for (const limiter of options.limiters()) if (limiter.bytesPerSecond > 0) wait = Math.max(wait, limiter.reserve(chunk.length));
-      return wait;
+      return reserveAll(options.limiters(), chunk.length);
     });
   } finally {
     signal.removeEventListener('abort', onAbort);
@@ -261,8 +259,7 @@ async function pumpStream(request: IncomingMessage, options: Pick<AttemptOptions
 async function paced(chunk: Buffer, limiters: readonly RateLimiter[], signal: AbortSignal, accept: (slice: Buffer) => boolean): Promise<boolean> {
   for (let offset = 0; offset < chunk.length; offset += SLICE) {
     const slice = chunk.subarray(offset, offset + SLICE);
-    let wait = 0;
-    for (const limiter of limiters) wait = Math.max(wait, limiter.reserve(slice.length));
+    const wait = reserveAll(limiters, slice.length);
     if (wait > 0 && !signal.aborted) await delay(wait, undefined, { signal }).catch(() => undefined);
     if (!accept(slice)) return false;
   }
@@ -413,8 +410,6 @@ export function classifyError(error: unknown, signal: AbortSignal): unknown {
     case 'EPERM':
     case 'EROFS':
       return new AttemptFailure(`cannot write the file (${code})`, false);
-    case 'ERR_HTTP_CONTENT_LENGTH_MISMATCH':
-      return new AttemptFailure('the body ended early (connection closed before Content-Length bytes)', true);
     case 'ECONNRESET':
       // node:http's word for a connection that closed inside a body.
       if (err.message === 'aborted') return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true);
@@ -425,11 +420,8 @@ export function classifyError(error: unknown, signal: AbortSignal): unknown {
       return new AttemptFailure(err.message.startsWith('timeout:') ? err.message : 'timeout: no data from the server', true);
     case 'ENOTFOUND':
       return new AttemptFailure('network error: host not found', false);
-    case 'ERR_MAX_REDIRECTS':
     case 'ERR_TOO_MANY_REDIRECTS':
       return new AttemptFailure('too many redirects', false);
-    case 'ERR_UNSUPPORTED_PROTOCOL':
-      return new AttemptFailure('redirected to a scheme other than http/https', false);
     default:
       break;
   }

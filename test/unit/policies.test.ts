@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, parseRetryAfter, retryDelay } from '../../src-main/core/retry-policy.js';
-import { RateLimiter } from '../../src-main/core/throttle.js';
+import { RateLimiter, reserveAll } from '../../src-main/core/throttle.js';
 import { parseContentRange } from '../../src-main/core/transfer.js';
 
 describe('retry policy', () => {
@@ -51,6 +51,18 @@ describe('rate limiter', () => {
     now = 1000;
     limiter.bytesPerSecond = 2000;
     expect(limiter.reserve(1000)).toBe(500);
+  });
+});
+
+describe('several limiters on one stream', () => {
+  it('wait for the strictest; an unlimited one costs nothing and a slower one decides', () => {
+    const now = () => 0;
+    const global = new RateLimiter(0, 0, now);
+    const profile = new RateLimiter(1000, 0, now);
+    const task = new RateLimiter(500, 0, now);
+    expect(reserveAll([global], 1000)).toBe(0);
+    expect(reserveAll([global, profile, task], 500)).toBe(1000); // 500 bytes at 500 B/s
+    expect(reserveAll([], 1)).toBe(0);
   });
 });
 
