@@ -1,11 +1,12 @@
 import type { Bridge } from '../src-shared/channels.js';
 import { httpBridge } from '../src-shared/http-bridge.js';
 import type { MediaRef } from '../src-shared/types.js';
+import { signedMediaUrl, takeSessionSecret } from './session.js';
 
 /**
  * The renderer's only way out: `window.vela` when Electron's preload exposed it, else the browser
- * host's HTTP API on this origin (its session cookie was set when the printed URL was opened).
- * Stores call it; components never do, and nothing here knows which transport it got.
+ * host's HTTP API on this origin, authorised by the secret the printed URL's fragment gave this tab
+ * (session.ts). Stores call it; components never do, and nothing here knows which transport it got.
  */
 declare global {
   interface Window {
@@ -13,15 +14,19 @@ declare global {
   }
 }
 
-const encodeName = (name: string): string => name.split('/').map(encodeURIComponent).join('/');
+/** Whether this page can reach an engine at all: Electron's preload, or the browser host's secret. */
+export function hasSession(): boolean {
+  return window.vela !== undefined || takeSessionSecret() !== undefined;
+}
 
 export function createBridge(): Bridge {
   if (window.vela) return window.vela;
-  const http = httpBridge({ baseUrl: window.location.origin });
+  const secret = takeSessionSecret() ?? '';
+  const http = httpBridge({ baseUrl: window.location.origin, secret });
   return {
     invoke: http.invoke,
     on: http.on,
-    mediaUrl: (ref: MediaRef) => `/media/${ref.partition}/${encodeName(ref.name)}`,
+    mediaUrl: (ref: MediaRef) => signedMediaUrl(ref, secret),
   };
 }
 

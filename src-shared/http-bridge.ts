@@ -1,14 +1,17 @@
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { FailCode, VelaError, isErrorData } from './codes.js';
 import type { Bridge, EventMap, EventName, Reply } from './channels.js';
 
 /**
  * The HTTP transport of the contract, for the browser host's page and for the CLI's hand-off to a
  * running engine. Uses only `fetch`, so it runs in a browser and in Node alike. Events come from
- * server-sent events read off a streaming fetch (Node 20 has no EventSource).
+ * server-sent events read off a streaming fetch (EventSource cannot send `Authorization`, and Node 20
+ * has none), parsed by eventsource-parser. The secret travels only as `Authorization: Bearer`; cookies
+ * are never sent (`credentials: 'omit'`), since on 127.0.0.1 any other local port could have set one.
  */
 export interface HttpBridgeOptions {
   baseUrl: string;
-  /** Sent as `Authorization: Bearer`; the page relies on its HttpOnly cookie instead. */
+  /** Sent as `Authorization: Bearer` on every call and on the event stream. */
   secret?: string;
   fetch?: typeof fetch;
 }
@@ -38,19 +41,13 @@ export function httpBridge(options: HttpBridgeOptions): Bridge {
     const controller = stream;
     void (async () => {
       try {
-        const res = await doFetch(`${options.baseUrl}/api/events`, { headers, signal: controller.signal, credentials: 'same-origin' });
+        const res = await doFetch(`${options.baseUrl}/api/events`, { headers, signal: controller.signal, credentials: 'omit' });
         if (!res.body) return;
-        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
+        const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
         for (;;) {
-          const { value, done } = await reader.read();
+          const { value, done } = await events.read();
           if (done) break;
-          buffer += value;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            dispatch(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
-          }
+          dispatch(value.event ?? 'message', value.data);
         }
       } catch {
         // The stream ends when the bridge is closed or the engine quits; listeners simply stop hearing.
@@ -60,13 +57,7 @@ export function httpBridge(options: HttpBridgeOptions): Bridge {
     })();
   };
 
-  const dispatch = (block: string): void => {
-    let event = 'message';
-    let data = '';
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data += line.slice(6);
-    }
+  const dispatch = (event: string, data: string): void => {
     const set = listeners.get(event as EventName);
     if (!set || !data) return;
     const payload = JSON.parse(data) as never;
@@ -81,7 +72,7 @@ export function httpBridge(options: HttpBridgeOptions): Bridge {
           method: 'POST',
           headers,
           body: JSON.stringify(input ?? {}),
-          credentials: 'same-origin',
+          credentials: 'omit',
         });
       } catch (error) {
         throw new EngineUnreachable(error);

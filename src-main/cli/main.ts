@@ -211,7 +211,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         process.stderr.write(`an engine already runs for this data dir (pid ${access.holder.pid}) at http://127.0.0.1:${access.holder.port}/\n`);
         return setExit(EXIT_FAIL);
       }
-      process.stdout.write(`${access.host.url}/?secret=${access.secret}\n`);
+      // The secret rides in the fragment: browsers never send it to a server, a log or a Referer.
+      process.stdout.write(`${access.host.url}/#secret=${access.secret}\n`);
       process.stderr.write('open that URL in a browser; the engine runs until Ctrl-C\n');
       // `on`, not `once`: npm may pass a Ctrl-C on twice, and a second signal must not kill the process
       // before it has stopped its transfers and written its store.

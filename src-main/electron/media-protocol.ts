@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import mime from 'mime-types';
 import type { MediaLibrary } from '../core/media.js';
-import { parseRange } from './byte-range.js';
+import { parseRange } from '../core/byte-range.js';
+import { mediaResponseHeaders } from '../core/media-response.js';
 import { SECURITY_HEADERS } from './security-policy.js';
 import { mediaRefFromUrl } from './urls.js';
 
@@ -11,6 +11,8 @@ import { mediaRefFromUrl } from './urls.js';
  * MediaLibrary.resolve to the partition folders (no `..`, no links out, no `.partial`, no dot files).
  * Anything it refuses, or a file that is missing, is the same 404, so nothing can be probed. Ranges let
  * <video> seek; files are streamed, never read whole. No electron here (schemes.ts mounts it).
+ * Every file answer carries the same sandboxing headers as the browser host's /media/ (media-response.ts):
+ * a downloaded .html or .svg opened as a page runs nothing.
  */
 
 const notFound = (): Response =>
@@ -32,12 +34,7 @@ export function createMediaHandler(media: Pick<MediaLibrary, 'resolve'>): (reque
     } catch {
       return notFound();
     }
-    const headers: Record<string, string> = {
-      ...SECURITY_HEADERS,
-      'content-type': mime.lookup(file) || 'application/octet-stream',
-      'accept-ranges': 'bytes',
-      'cache-control': 'no-store',
-    };
+    const headers = mediaResponseHeaders({ fileName: file });
     const head = request.method === 'HEAD';
     const range = parseRange(request.headers.get('range'), size);
     if (range.kind === 'unsatisfiable') {

@@ -1,16 +1,24 @@
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import mime from 'mime-types';
+import { mediaExpiryValid, mediaSignaturePayload } from '../../src-shared/media-signature.js';
+import type { MediaRef } from '../../src-shared/types.js';
+import { parseRange } from '../core/byte-range.js';
 import type { Engine } from '../core/engine.js';
 import { MediaLibrary } from '../core/media.js';
+import { mediaResponseHeaders } from '../core/media-response.js';
 import { PACKAGE_ROOT } from '../core/package-root.js';
-import { safeEqual, SESSION_COOKIE, hasSecret } from './http-api.js';
+import { hasSecret, safeEqual } from './http-api.js';
 
 /**
- * The page side of the browser host: the built renderer, the secret-for-cookie exchange, and media
- * previews confined to the cache. Everything needs the session: the printed URL carries the secret
- * once (`/?secret=…`), which is swapped for an HttpOnly SameSite=Strict cookie and dropped from the URL.
+ * The page side of the browser host: the built renderer and media previews confined to the cache.
+ * No cookie carries authority here: cookies on 127.0.0.1 are sent to, and can be planted by, every
+ * other local port. The printed URL carries the secret in its fragment (`/#secret=…`, never sent to a
+ * server); the page keeps it in sessionStorage and sends it as `Authorization: Bearer` on each API
+ * call. Media loads (<img>, <video>) cannot send headers, so each media URL carries a short-lived
+ * signature for that one file instead (media-signature.ts). docs/security.md has the whole model.
  */
 
 export const RENDERER_DIR = path.join(PACKAGE_ROOT, 'dist', 'renderer');
@@ -43,27 +51,25 @@ export function createPageHandler(engine: Engine, secret: string, rendererDir = 
   const media = new MediaLibrary(engine);
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const given = url.searchParams.get('secret');
-    if (given !== null) {
-      if (!safeEqual(given, secret)) return sendText(res, 401, 'This link is not valid any more: open the URL that `vela-companion serve` printed.');
-      url.searchParams.delete('secret');
-      res.writeHead(303, {
-        ...SECURITY_HEADERS,
-        'set-cookie': `${SESSION_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
-        location: url.pathname + (url.search || ''),
-        'cache-control': 'no-store',
-      });
-      res.end();
-      return true;
-    }
-    if (!hasSecret(req, secret)) return sendText(res, 401, 'Open the URL that `vela-companion serve` printed (it carries this launch\'s secret).');
-
-    if (url.pathname.startsWith('/media/')) return serveMedia(req, res, url, media);
+    if (url.pathname.startsWith('/media/')) return serveMedia(req, res, url, media, secret);
+    // The page itself is public code (the built renderer): it holds nothing until the user's fragment
+    // gives it the secret, and every call it makes is checked on its own.
     return serveStatic(req, res, url, rendererDir);
   };
 }
 
-async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, url: URL, media: MediaLibrary): Promise<boolean> {
+/** A media URL's signature (media-signature.ts), checked in constant time against this launch's secret. */
+export function signMediaRef(ref: MediaRef, expires: number, secret: string): string {
+  return createHmac('sha256', secret).update(mediaSignaturePayload(ref, expires)).digest('hex');
+}
+
+function signatureValid(ref: MediaRef, url: URL, secret: string): boolean {
+  const expires = Number(url.searchParams.get('expires'));
+  const signature = url.searchParams.get('sig') ?? '';
+  return mediaExpiryValid(expires, Date.now()) && safeEqual(signature, signMediaRef(ref, expires, secret));
+}
+
+async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, url: URL, media: MediaLibrary, secret: string): Promise<boolean> {
   const [, , partition, ...rest] = url.pathname.split('/');
   let name: string;
   try {
@@ -72,33 +78,35 @@ async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, u
     return sendText(res, 404, 'not found');
   }
   if (partition !== 'cache' && partition !== 'mass') return sendText(res, 404, 'not found');
+  const ref: MediaRef = { partition, name };
+  if (!signatureValid(ref, url, secret) && !hasSecret(req, secret)) {
+    return sendText(res, 403, 'This media link has expired or is not valid: open the file again from the window.');
+  }
   let file: string;
   try {
-    file = await media.resolve({ partition, name });
+    file = await media.resolve(ref);
   } catch {
     // Outside the cache, a partial file, or missing: all the same 404, so nothing can be probed.
     return sendText(res, 404, 'not found');
   }
   const size = fs.statSync(file).size;
-  const type = mime.lookup(file) || 'application/octet-stream';
-  const headers: http.OutgoingHttpHeaders = { ...SECURITY_HEADERS, 'content-type': type, 'accept-ranges': 'bytes', 'cache-control': 'no-store' };
+  const headers: http.OutgoingHttpHeaders = mediaResponseHeaders({ fileName: file });
   // Video and audio players seek with single ranges.
-  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-  if (range && (range[1] || range[2])) {
-    const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
-    const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-    if (start >= size || start > end) {
-      res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
-      res.end();
-      return true;
-    }
+  const range = parseRange(req.headers.range, size);
+  if (range.kind === 'unsatisfiable') {
+    res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
+    res.end();
+    return true;
+  }
+  if (range.kind === 'partial') {
+    const { start, end } = range;
     res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
     if (req.method === 'HEAD') res.end();
     else pipeFile(fs.createReadStream(file, { start, end }), res);
     return true;
   }
   res.writeHead(200, { ...headers, 'content-length': size });
-  if (req.method === 'HEAD') res.end();
+  if (req.method === 'HEAD' || size === 0) res.end();
   else pipeFile(fs.createReadStream(file), res);
   return true;
 }

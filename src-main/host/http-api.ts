@@ -8,13 +8,33 @@ import type { Router } from '../router/router.js';
 
 /**
  * The browser host's API: the router over HTTP (POST /api/<channel>) and its events as server-sent
- * events (GET /api/events). Loopback only, a per-launch secret checked before routing (cookie for the
- * page, `Authorization: Bearer` for the CLI's hand-off), `Host` checked against DNS rebinding, the
- * `Origin` of state-changing requests checked, no CORS headers, JSON errors, never a stack.
+ * events (GET /api/events). Loopback only, a per-launch secret checked before routing (only ever as
+ * `Authorization: Bearer`, from the page and the CLI alike: never a cookie, which every other port on
+ * 127.0.0.1 would receive and could plant), `Host` checked against DNS rebinding, the `Origin` of
+ * state-changing requests checked, no CORS headers, JSON errors, never a stack; idle and half-open
+ * connections closed by timeouts.
  */
 
-export const SESSION_COOKIE = 'vela_session';
 const MAX_BODY = 1024 * 1024;
+
+/**
+ * How long the server waits on a client before closing its connection (any local process can open
+ * connections without the secret; none may hold them forever). Responses may last hours (the event
+ * stream, `tasks.wait`): these bound only what the client sends and silence on the socket, and both
+ * long answers write something every 15 s.
+ */
+export const HOST_TIMEOUTS = {
+  /** The request head must arrive within this (also closes a connection that sends nothing). */
+  headersMs: 10_000,
+  /** The whole request (head and body). */
+  requestMs: 30_000,
+  /** An idle keep-alive connection between requests. */
+  keepAliveMs: 5_000,
+  /** Nothing read or written on the socket for this long. */
+  idleSocketMs: 60_000,
+  /** How often Node checks the head and request timeouts. */
+  checkIntervalMs: 2_000,
+} as const;
 
 /** What the host needs of a router (access.ts hands a record-mode engine's host a wrapper). */
 export type HostRouter = Pick<Router, 'call' | 'subscribe'>;
@@ -61,11 +81,20 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     });
   };
 
-  const server = http.createServer((req, res) => {
-    track(res);
-    handle(req, res).catch(() => sendError(res, 500, { code: FailCode.Internal, message: 'internal error' }));
-  });
-  server.requestTimeout = 0;
+  const server = http.createServer(
+    {
+      headersTimeout: HOST_TIMEOUTS.headersMs,
+      requestTimeout: HOST_TIMEOUTS.requestMs,
+      keepAliveTimeout: HOST_TIMEOUTS.keepAliveMs,
+      connectionsCheckingInterval: HOST_TIMEOUTS.checkIntervalMs,
+    },
+    (req, res) => {
+      track(res);
+      handle(req, res).catch(() => sendError(res, 500, { code: FailCode.Internal, message: 'internal error' }));
+    },
+  );
+  // A socket silent in both directions (a half-open connection, a client that stopped reading) is closed.
+  server.setTimeout(HOST_TIMEOUTS.idleSocketMs, (socket) => socket.destroy());
   // A request Node's parser refuses (10,000 headers, a header line with a bare CR or NUL, a bad method)
   // gets a JSON error like any other, not Node's bare status line. Written straight to the socket, as
   // there is no response object; only when nothing has been written on it yet (as Node's own does).
@@ -225,14 +254,10 @@ function allowedOrigin(origin: string, port: number): boolean {
   return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}` || origin === `http://[::1]:${port}`;
 }
 
+/** The secret, as `Authorization: Bearer`. Cookies are ignored on purpose (see the top of this file). */
 export function hasSecret(req: http.IncomingMessage, secret: string): boolean {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7).trim(), secret)) return true;
-  const cookie = req.headers.cookie
-    ?.split(';')
-    .map((part) => part.trim().split('='))
-    .find(([name]) => name === SESSION_COOKIE)?.[1];
-  return cookie !== undefined && safeEqual(cookie, secret);
+  return auth?.startsWith('Bearer ') === true && safeEqual(auth.slice(7).trim(), secret);
 }
 
 export function safeEqual(a: string, b: string): boolean {

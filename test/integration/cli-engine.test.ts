@@ -161,7 +161,7 @@ describe('one engine per data dir, across CLI processes', () => {
     const serve = cli.spawn(withData('serve', '--port', '0'));
     await serve.until(() => serve.stdout.includes('\n'), 'serve to print its URL');
     const printed = serve.stdout.trim();
-    const match = /^http:\/\/127\.0\.0\.1:(\d+)\/\?secret=(\S+)$/.exec(printed);
+    const match = /^http:\/\/127\.0\.0\.1:(\d+)\/#secret=(\S+)$/.exec(printed);
     expect(match, printed).not.toBeNull();
     const holder = readEngineFile(engineFile);
     expect(holder).toEqual({ pid: serve.pid, port: Number(match![1]), secret: match![2] });

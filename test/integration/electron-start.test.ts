@@ -60,7 +60,7 @@ describe.runIf(process.platform === 'linux')('npm start without a display', () =
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 20_000;
-      while (!/\?secret=\S+\n/.test(stdout)) {
+      while (!/#secret=\S+\n/.test(stdout)) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no URL: ${stdout}${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -70,10 +70,11 @@ describe.runIf(process.platform === 'linux')('npm start without a display', () =
       );
       expect(stderr).not.toMatch(/\n\s+at /);
       const url = stdout.trim().split('\n').pop()!;
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?secret=/);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#secret=/);
+      // The page loads; the secret stays in the fragment (fetch never sends it) and no cookie is set.
       const res = await fetch(url, { redirect: 'manual' });
-      expect(res.status).toBe(303);
-      expect(res.headers.get('set-cookie')).toMatch(/HttpOnly/);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('set-cookie')).toBeNull();
 
       const engine = JSON.parse(fs.readFileSync(path.join(dataDir, 'engine.json'), 'utf8')) as { pid: number };
       expect(engine.pid).not.toBe(child.pid);
@@ -114,7 +115,7 @@ describe.runIf(process.platform === 'linux')('npm start without a display', () =
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
       const deadline = Date.now() + 20_000;
-      while (!/\?secret=\S+\n/.test(stdout)) {
+      while (!/#secret=\S+\n/.test(stdout)) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no URL: ${stdout}${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -52,9 +52,9 @@ function post(channel: string, payload: unknown, options: { raw?: string; header
   return request({ method: 'POST', path: `/api/${channel}`, body, headers: { 'content-type': 'application/json', ...options.headers } });
 }
 
-function request(options: { method: string; path: string; body?: string; headers?: Record<string, string>; auth?: 'bearer' | 'cookie' }): Promise<{ status: number; body: string }> {
+function request(options: { method: string; path: string; body?: string; headers?: Record<string, string> }): Promise<{ status: number; body: string }> {
   const port = access.host.port;
-  const credentials = options.auth === 'cookie' ? { cookie: `vela_session=${access.secret}` } : { authorization: `Bearer ${access.secret}` };
+  const credentials = { authorization: `Bearer ${access.secret}` };
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port, method: options.method, path: options.path, headers: { host: `127.0.0.1:${port}`, ...credentials, ...options.headers } },
@@ -525,18 +525,18 @@ describe('media paths', () => {
       '/media/mass/..%2f..%2fsecret.png', '/media/other/face.png', '/media/cache', '/media/', '/media/cache/link.png', '/media/cache/dirlink/inner.png',
     ];
     for (const target of targets) {
-      const res = await request({ method: 'GET', path: target, auth: 'cookie' });
+      const res = await request({ method: 'GET', path: target });
       expect(res.status, target).toBe(404);
       expect(res.body, target).not.toContain(SECRET_TEXT);
     }
     // Raw dot segments are resolved by the URL parser before routing: they never reach /media/, and the
     // answer is the page (the client-side router's fallback) or a 404, never the file.
     for (const target of ['/media/cache/../../secret.png', '/media/cache/%2e%2e/%2e%2e/secret.png', '/media/cache/..\\..\\secret.png', `/media/cache/../../../../../..${outside}/secret.png`]) {
-      const res = await request({ method: 'GET', path: target, auth: 'cookie' });
+      const res = await request({ method: 'GET', path: target });
       expect([200, 404], target).toContain(res.status);
       expect(res.body, target).not.toContain(SECRET_TEXT);
     }
-    expect((await request({ method: 'GET', path: '/media/cache/face.png', auth: 'cookie' })).status).toBe(200);
+    expect((await request({ method: 'GET', path: '/media/cache/face.png' })).status).toBe(200);
     await expectAlive();
   });
 
@@ -545,7 +545,7 @@ describe('media paths', () => {
     await fc.assert(
       fc.asyncProperty(name, async (parts) => {
         const target = `/media/cache/${parts.join('/')}`;
-        const res = await request({ method: 'GET', path: target, auth: 'cookie' });
+        const res = await request({ method: 'GET', path: target });
         expect(res.status, target).toBeLessThan(500);
         expect(res.body, target).not.toContain(SECRET_TEXT);
       }),

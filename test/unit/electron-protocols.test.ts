@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaLibrary } from '../../src-main/core/media.js';
 import { createAppHandler, rendererFileFor } from '../../src-main/electron/app-protocol.js';
-import { parseRange } from '../../src-main/electron/byte-range.js';
+import { parseRange } from '../../src-main/core/byte-range.js';
+import { MEDIA_CONTENT_SECURITY_POLICY } from '../../src-main/core/media-response.js';
 import { createMediaHandler } from '../../src-main/electron/media-protocol.js';
 import { ELECTRON_CSP } from '../../src-main/electron/security-policy.js';
 import { mediaUrl } from '../../src-main/electron/urls.js';
@@ -151,6 +152,22 @@ describe('vela-media:// (previews confined to the media partitions)', () => {
     const head = await handle(get(mediaUrl({ partition: 'cache', name: 'clip.mp4' }), {}, 'HEAD'));
     expect(head.headers.get('content-length')).toBe('1000');
     expect(await head.text()).toBe('');
+  });
+
+  it('never serves a downloaded file as a document: sandboxed, nosniff, active types as attachments', async () => {
+    fs.writeFileSync(path.join(harness.cacheDir, 'x.html'), '<script>alert(1)</script>');
+    fs.writeFileSync(path.join(harness.cacheDir, 'x.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    const answer = async (name: string) => (await handle(get(mediaUrl({ partition: 'cache', name })))).headers;
+    for (const name of ['clip.mp4', 'x.html', 'x.svg']) {
+      const headers = await answer(name);
+      expect(headers.get('content-security-policy'), name).toBe(MEDIA_CONTENT_SECURITY_POLICY);
+      expect(headers.get('x-content-type-options'), name).toBe('nosniff');
+    }
+    expect((await answer('clip.mp4')).get('content-disposition')).toBeNull();
+    expect((await answer('x.html')).get('content-type')).toBe('application/octet-stream');
+    expect((await answer('x.html')).get('content-disposition')).toMatch(/^attachment/);
+    expect((await answer('x.svg')).get('content-type')).toBe('image/svg+xml');
+    expect((await answer('x.svg')).get('content-disposition')).toMatch(/^attachment/);
   });
 
   it('answers the same 404 for anything outside, in progress, hidden, linked out or missing', async () => {

@@ -13,5 +13,9 @@ export default {
     unknown: 'unknown',
     pathShown: 'The file is at {path}',
   },
+  session: {
+    missingTitle: 'Open the link that `vela-companion serve` printed',
+    missingBody: 'This page holds no session. For your safety the key to this app travels only in the link that `serve` printed in its terminal (the part after #secret=), never in a cookie. Open that link in this tab; a reload keeps working afterwards. If `serve` was restarted, use the new link it printed.',
+  },
   units: { perSecond: '{size}/s', left: '{time} left' },
 };

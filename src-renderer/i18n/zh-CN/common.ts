@@ -13,5 +13,9 @@ export default {
     unknown: '未知',
     pathShown: '文件位于 {path}',
   },
+  session: {
+    missingTitle: '请打开 `vela-companion serve` 打印的链接',
+    missingBody: '此页面没有会话。为了安全，访问本应用的密钥只随 `serve` 在终端中打印的链接传递（#secret= 之后的部分），从不放在 Cookie 中。请在此标签页中打开该链接；之后刷新页面仍然可用。如果 `serve` 已重新启动，请使用它新打印的链接。',
+  },
   units: { perSecond: '{size}/秒', left: '剩余 {time}' },
 };
