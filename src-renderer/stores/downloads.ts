@@ -108,6 +108,27 @@ export function parseUrlList(text: string): string[] {
   return urls;
 }
 
+/** scheme://host[:port] of an http(s) link, lower-cased as URL does it; null for anything else. */
+export function originOf(url: string): string | null {
+  try {
+    const parsed = new URL(url.trim());
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The one origin every link of a list shares; null when there is none, one is not a link, or they differ. */
+export function sharedOriginOf(urls: readonly string[]): string | null {
+  let shared: string | null = null;
+  for (const url of urls) {
+    const origin = originOf(url);
+    if (origin === null || (shared !== null && origin !== shared)) return null;
+    shared = origin;
+  }
+  return shared;
+}
+
 export function matchesState(state: TaskState, filter: StateFilter): boolean {
   switch (filter) {
     case 'all':
@@ -386,6 +407,42 @@ export const useDownloads = defineStore('downloads', () => {
     return byToken.get(token);
   }
 
+  // ---- request headers kept for one origin -----------------------------------------------------
+
+  /**
+   * Request headers the user chose, with a checkbox, to keep for one exact origin (scheme + host +
+   * port). They live in this store's memory for this session only and are deliberately never
+   * persisted (no localStorage, no settings file): they are usually secrets (Authorization, Cookie)
+   * and must not sit at rest. The form offers them only for a link of that same origin. Not returned
+   * from the store either, so they stay out of `$state` and the devtools; only names are exposed.
+   */
+  const keptHeaders = ref<Record<string, Record<string, string>>>({});
+
+  /** What the form shows: each origin with the names of its kept headers (never the values). */
+  const keptHeaderList = computed(() =>
+    Object.entries(keptHeaders.value).map(([origin, header]) => ({ origin, names: Object.keys(header) })),
+  );
+
+  /** Keeps a copy of these headers for exactly this origin; no headers forgets it. */
+  function keepHeaders(origin: string, header: Record<string, string> | undefined): void {
+    if (!header || Object.keys(header).length === 0) {
+      forgetHeaders(origin);
+      return;
+    }
+    keptHeaders.value = { ...keptHeaders.value, [origin]: { ...header } };
+  }
+
+  function forgetHeaders(origin: string): void {
+    if (!Object.hasOwn(keptHeaders.value, origin)) return;
+    keptHeaders.value = Object.fromEntries(Object.entries(keptHeaders.value).filter(([kept]) => kept !== origin));
+  }
+
+  /** The headers kept for exactly this origin (a copy), if any. */
+  function headersKeptFor(origin: string | null): Record<string, string> | undefined {
+    if (origin === null || !Object.hasOwn(keptHeaders.value, origin)) return undefined;
+    return { ...keptHeaders.value[origin] };
+  }
+
   // ---- actions -------------------------------------------------------------------------------
 
   /** Runs a bridge call; an error becomes a notice and `undefined`, never a throw. */
@@ -539,5 +596,9 @@ export const useDownloads = defineStore('downloads', () => {
     remove,
     reveal,
     open,
+    keptHeaderList,
+    keepHeaders,
+    forgetHeaders,
+    headersKeptFor,
   };
 });

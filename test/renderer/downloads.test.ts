@@ -87,6 +87,26 @@ async function submitWithEnter(w: VueWrapper, text: string): Promise<void> {
   await field.trigger('keydown', { key: 'Enter' });
 }
 
+async function addHeader(w: VueWrapper, name: string, value: string): Promise<void> {
+  await w.get('[data-testid="header-add"]').trigger('click');
+  await w.findAll('[data-testid="header-name"]').at(-1)?.setValue(name);
+  await w.findAll('[data-testid="header-value"]').at(-1)?.setValue(value);
+}
+
+/** What the new-download form holds right now. */
+function formValues(w: VueWrapper) {
+  const value = (id: string) => (w.get(`[data-testid="${id}"]`).element as HTMLInputElement).value;
+  const keep = w.find('[data-testid="header-keep"]');
+  return {
+    url: value('download-url'),
+    filename: value('download-filename'),
+    sha256: value('download-sha256'),
+    speedLimit: value('download-speed-limit'),
+    headerRows: w.findAll('[data-testid="header-row"]').length,
+    keep: keep.exists() ? (keep.element as HTMLInputElement).checked : null,
+  };
+}
+
 /** The token of the only task, once the engine has it. */
 async function onlyToken(): Promise<string> {
   await waitFor(() => harness.engine.list().length === 1, 'one task');
@@ -171,8 +191,8 @@ describe('Downloads view', () => {
     expect(request?.headers['x-token']).toBe('abc 123');
     expect(request?.headers.referer).toBe('https://example.com/page');
     expect(request?.headers['x-dropped']).toBeUndefined();
-    // Headers stay in the form for the next download.
-    expect(w.findAll('[data-testid="header-row"]')).toHaveLength(2);
+    // Headers were for that download only.
+    expect(w.findAll('[data-testid="header-row"]')).toHaveLength(0);
   });
 
   it('applies the file name, the checksum and the speed limit from the form', async () => {
@@ -189,6 +209,124 @@ describe('Downloads view', () => {
     expect(task.sha256).toBe(sha256(SMALL));
     expect(task.speedLimit).toBe(512 * 1024);
     expect(row(w, token).get('[data-testid="task-name"]').text()).toBe('renamed.bin');
+  });
+
+  it('clears the headers, file name, checksum and speed limit after a download; the next one sends none of them', async () => {
+    const w = await mountView();
+    await addHeader(w, 'Authorization', 'Bearer s3cret');
+    await w.get('[data-testid="download-filename"]').setValue('renamed.bin');
+    await w.get('[data-testid="download-sha256"]').setValue(sha256(SMALL));
+    await w.get('[data-testid="download-speed-limit"]').setValue('512');
+    await submitWithEnter(w, server.urlFor('/small.bin'));
+    const first = await onlyToken();
+    await waitFor(() => stateOf(w, first) === 'completed', 'the first download');
+    expect(server.requestsFor('/small.bin').find((r) => r.method === 'GET')?.headers.authorization).toBe('Bearer s3cret');
+    expect(harness.engine.get(first).speedLimit).toBe(512 * 1024);
+
+    await waitFor(() => formValues(w).url === '', 'the form cleared');
+    expect(formValues(w)).toEqual({ url: '', filename: '', sha256: '', speedLimit: '', headerRows: 0, keep: null });
+    expect(w.find('[data-testid="kept-headers"]').exists()).toBe(false);
+
+    await submitWithEnter(w, server.urlFor('/one.bin'));
+    await waitFor(() => harness.engine.list().length === 2, 'the second task');
+    const second = harness.engine.list().find((task) => task.token !== first)!;
+    await waitFor(() => row(w, second.token).exists() && stateOf(w, second.token) === 'completed', 'the second download');
+    expect(server.requestsFor('/one.bin').every((r) => r.headers.authorization === undefined)).toBe(true);
+    expect(second.headers).toEqual({});
+    expect(second.speedLimit ?? 0).toBe(0);
+    expect(second.name).toBe('one.bin');
+  });
+
+  it('gives every pasted link the options of that submission, then clears them all', async () => {
+    const w = await mountView();
+    await addHeader(w, 'X-Token', 'abc');
+    await w.get('[data-testid="download-speed-limit"]').setValue('2048');
+    const urls = ['/one.bin', '/two.bin', '/three.bin'].map((p) => server.urlFor(p));
+    await submitWithEnter(w, urls.join('\n'));
+    await waitFor(() => harness.engine.list().length === 3, 'three tasks');
+    for (const task of harness.engine.list()) {
+      expect(task.headers).toEqual({ 'X-Token': 'abc' });
+      expect(task.speedLimit).toBe(2048 * 1024);
+    }
+    await waitFor(() => formValues(w).url === '', 'the form cleared');
+    expect(formValues(w)).toMatchObject({ speedLimit: '', headerRows: 0 });
+  });
+
+  it('keeps headers for one origin only when asked, shows them, and never offers them to another origin', async () => {
+    const other = await startServer({ '/other.bin': { body: randomBytesSeeded(4_000, 9) } });
+    try {
+      const w = await mountView();
+      const origin = server.url;
+      await addHeader(w, 'Authorization', 'Bearer s3cret');
+      expect(w.find('[data-testid="header-keep"]').exists()).toBe(false); // no link yet, so no origin to name
+      await w.get('[data-testid="download-url"]').setValue(server.urlFor('/small.bin'));
+      expect(w.get('[data-testid="header-keep-label"]').text()).toContain(`Keep these headers for ${origin}`);
+      expect(formValues(w).keep).toBe(false);
+      await w.get('[data-testid="header-keep"]').setValue(true);
+      await w.get('[data-testid="download-submit"]').trigger('click');
+      await waitFor(() => harness.engine.list().length === 1 && formValues(w).url === '', 'the first download');
+
+      // Cleared, but a visible note says what is kept, by name only.
+      expect(formValues(w).headerRows).toBe(0);
+      const note = w.get('[data-testid="kept-header-note"]');
+      expect(note.text()).toContain(`Headers kept for ${origin}: Authorization`);
+      expect(note.text()).not.toContain('s3cret');
+      expect(note.get('[data-testid="kept-header-forget"]').attributes('aria-label')).toBe(`Forget the headers kept for ${origin}`);
+
+      // Another origin (another port): nothing filled in, nothing sent.
+      await w.get('[data-testid="download-url"]').setValue(other.urlFor('/other.bin'));
+      expect(formValues(w).headerRows).toBe(0);
+      await w.get('[data-testid="download-submit"]').trigger('click');
+      await waitFor(() => harness.engine.list().length === 2 && formValues(w).url === '', 'the download to the other origin');
+      const toOther = harness.engine.list().find((task) => task.url === other.urlFor('/other.bin'))!;
+      expect(toOther.headers).toEqual({});
+      await waitFor(() => row(w, toOther.token).exists() && stateOf(w, toOther.token) === 'completed', 'the other download');
+      expect(other.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+
+      // The same origin: filled in and ticked, and sent.
+      await w.get('[data-testid="download-url"]').setValue(server.urlFor('/one.bin'));
+      expect(formValues(w)).toMatchObject({ headerRows: 1, keep: true });
+      expect((w.get('[data-testid="header-value"]').element as HTMLInputElement).value).toBe('Bearer s3cret');
+      // ...and taken away again the moment the link points elsewhere.
+      await w.get('[data-testid="download-url"]').setValue(other.urlFor('/other.bin'));
+      expect(formValues(w).headerRows).toBe(0);
+      await w.get('[data-testid="download-url"]').setValue(server.urlFor('/one.bin'));
+      expect(formValues(w).headerRows).toBe(1);
+      await w.get('[data-testid="download-submit"]').trigger('click');
+      await waitFor(() => harness.engine.list().length === 3 && formValues(w).url === '', 'the download to the same origin');
+      const same = harness.engine.list().find((task) => task.url === server.urlFor('/one.bin'))!;
+      await waitFor(() => row(w, same.token).exists() && stateOf(w, same.token) === 'completed', 'the same-origin download');
+      expect(server.requestsFor('/one.bin').find((r) => r.method === 'GET')?.headers.authorization).toBe('Bearer s3cret');
+
+      // Forget: the note goes, and so do the rows it filled in.
+      await w.get('[data-testid="download-url"]').setValue(server.urlFor('/two.bin'));
+      expect(formValues(w).headerRows).toBe(1);
+      await w.get('[data-testid="kept-header-forget"]').trigger('click');
+      expect(w.find('[data-testid="kept-headers"]').exists()).toBe(false);
+      expect(formValues(w).headerRows).toBe(0);
+      expect(useDownloads().headersKeptFor(origin)).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('forgets the kept headers when "keep" is unticked on a download to that origin', async () => {
+    const w = await mountView();
+    await addHeader(w, 'Authorization', 'Bearer s3cret');
+    await w.get('[data-testid="download-url"]').setValue(server.urlFor('/one.bin'));
+    await w.get('[data-testid="header-keep"]').setValue(true);
+    await w.get('[data-testid="download-submit"]').trigger('click');
+    await waitFor(() => harness.engine.list().length === 1 && formValues(w).url === '', 'the first download');
+    await w.get('[data-testid="download-url"]').setValue(server.urlFor('/two.bin'));
+    expect(formValues(w)).toMatchObject({ headerRows: 1, keep: true });
+    await w.get('[data-testid="header-keep"]').setValue(false);
+    await w.get('[data-testid="download-submit"]').trigger('click');
+    await waitFor(() => harness.engine.list().length === 2 && formValues(w).url === '', 'the second download');
+    // This one still went with the header the form showed; the next one will not.
+    expect(harness.engine.list().find((task) => task.url === server.urlFor('/two.bin'))?.headers).toEqual({ Authorization: 'Bearer s3cret' });
+    expect(w.find('[data-testid="kept-headers"]').exists()).toBe(false);
+    await w.get('[data-testid="download-url"]').setValue(server.urlFor('/three.bin'));
+    expect(formValues(w).headerRows).toBe(0);
   });
 
   it('shows code 1000 and the message on a row that failed with 404', async () => {
@@ -340,11 +478,15 @@ describe('Downloads view', () => {
     await nextTick();
     expect((w.get('[data-testid="download-url"]').element as HTMLTextAreaElement).value).toBe(server.urlFor('/one.bin'));
     expect(harness.engine.list()).toHaveLength(0);
+    await addHeader(w, 'Authorization', 'Bearer s3cret');
 
     w.get('[data-testid="downloads-view"]').element.dispatchEvent(dropEvent('drop', { 'text/plain': server.urlFor('/two.bin') }));
     const token = await onlyToken();
     expect(harness.engine.get(token).url).toBe(server.urlFor('/two.bin'));
     await waitFor(() => stateOf(w, token) === 'completed', 'the dropped link completed');
+    // The dropped link took none of the form's options, and the form keeps what is being typed there.
+    expect(harness.engine.get(token).headers).toEqual({});
+    expect(formValues(w)).toMatchObject({ url: server.urlFor('/one.bin'), headerRows: 1 });
   });
 
   it('shows a refused URL as its code and message, never a stack', async () => {

@@ -21,6 +21,11 @@ export default {
     headerName: 'Name',
     headerValue: 'Value',
     removeHeader: 'Remove this header',
+    keepHeaders: 'Keep these headers for {origin} (this session only, never sent to other sites)',
+    keptListLabel: 'Headers kept for this session',
+    keptNote: 'Headers kept for {origin}: {names}',
+    forget: 'Forget',
+    forgetLabel: 'Forget the headers kept for {origin}',
   },
   drop: 'Drop links to download them',
   filters: {

@@ -21,6 +21,11 @@ export default {
     headerName: '名称',
     headerValue: '值',
     removeHeader: '删除此请求头',
+    keepHeaders: '为 {origin} 保留这些请求头（仅限本次运行，不会发给其他网站）',
+    keptListLabel: '本次运行保留的请求头',
+    keptNote: '已为 {origin} 保留的请求头：{names}',
+    forget: '忘记',
+    forgetLabel: '忘记为 {origin} 保留的请求头',
   },
   drop: '拖放链接到这里即可下载',
   filters: {
