@@ -22,6 +22,7 @@ import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
 import type { TaskStore } from './store.js';
 import { RateLimiter } from './throttle.js';
 import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
+import { withoutOriginBound } from './origin-bound.js';
 import { AttemptFailure, runAttempt, type PartialMeta } from './transfer.js';
 
 /**
@@ -282,6 +283,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const task = this.get(token);
     if (task.state !== 'failed' && task.state !== 'cancelled') throw this.#wrongState(task, 'retry');
     const url = newUrl === undefined ? task.url : validateUrl(newUrl).href;
+    // A new link to another origin never carries the old one's credentials (the user gave them for that host).
+    if (new URL(url).origin !== new URL(task.url).origin) task.headers = withoutOriginBound(task.headers);
     task.url = url;
     task.code = undefined;
     task.message = undefined;

@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { ORIGIN_BOUND_HEADERS } from './origin-bound.js';
 import { rawGet, type RawAnswer } from './raw-http.js';
 
 /**
@@ -64,10 +65,6 @@ export class HttpGetError extends Error {
 
 /** The statuses whose Location is followed (as got and browsers do; 304 never is). */
 const REDIRECTS = new Set([300, 301, 302, 303, 307, 308]);
-/** Sent only to the origin they were given for. */
-const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization'];
-/** A caller's Host names the first origin's virtual host; another origin gets its own (as got did). */
-const ORIGIN_BOUND = [...CREDENTIALS, 'host'];
 
 export async function httpGet(options: GetOptions): Promise<GetResult> {
   let url = new URL(options.url);
@@ -87,7 +84,7 @@ export async function httpGet(options: GetOptions): Promise<GetResult> {
     if (next.protocol !== 'http:' && next.protocol !== 'https:') return answer;
     answer.destroy();
     if (redirects >= maxRedirects) throw new HttpGetError(`too many redirects (more than ${maxRedirects})`, 'ERR_TOO_MANY_REDIRECTS');
-    if (next.origin !== url.origin) for (const name of ORIGIN_BOUND) delete headers[name];
+    if (next.origin !== url.origin) for (const name of ORIGIN_BOUND_HEADERS) delete headers[name];
     url = next;
   }
 }

@@ -233,6 +233,30 @@ describe('retry', () => {
     expect(h.engine.get(token).url).toBe(server.urlFor('/new.bin'));
   });
 
+  it('a retry with a new link to another origin drops the credentials given for the old one; the same origin keeps them', async () => {
+    const other = await startServer({ '/moved.bin': { body: Buffer.from('elsewhere') } });
+    try {
+      const headers = { Authorization: 'Bearer s3cret', Cookie: 'sid=1', 'X-Trace': 'keep-me' };
+      const { token } = h.engine.download({ url: server.urlFor('/gone.bin'), header: headers });
+      expect(await rejection(h.engine.whenDone(token))).toMatchObject({ code: 1000 });
+      server.setFile('/same.bin', { body: Buffer.from('same origin') });
+      h.engine.retry(token, server.urlFor('/same.bin'));
+      await h.engine.whenDone(token);
+      expect(server.requestsFor('/same.bin')[0]?.headers).toMatchObject({ authorization: 'Bearer s3cret', cookie: 'sid=1' });
+
+      const second = h.engine.download({ url: server.urlFor('/gone-too.bin'), header: headers }).token;
+      expect(await rejection(h.engine.whenDone(second))).toMatchObject({ code: 1000 });
+      h.engine.retry(second, other.urlFor('/moved.bin'));
+      await h.engine.whenDone(second);
+      const [sent] = other.requestsFor('/moved.bin');
+      expect(sent?.headers.authorization).toBeUndefined();
+      expect(sent?.headers.cookie).toBeUndefined();
+      expect(sent?.headers['x-trace']).toBe('keep-me');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('retry of a failed 404 after the file appears completes under the same token', async () => {
     const { token } = h.engine.download({ url: server.urlFor('/later.txt') });
     expect(await rejection(h.engine.whenDone(token))).toMatchObject({ code: 1000 });
