@@ -50,30 +50,131 @@ export const tokenInputSchema = z.object({ token: z.unknown() });
 
 export const retryInputSchema = z.object({ token: z.unknown(), url: z.string().optional() });
 export const removeInputSchema = z.object({ token: z.unknown(), deleteFile: z.boolean().default(false) });
+/** Longest folder path taken anywhere in the contract (Linux's PATH_MAX). */
+export const MAX_PATH_LENGTH = 4_096;
+
+/** POSIX `/…` or a Windows drive path `C:\…` (`C:` alone is relative to that drive's current folder). */
+const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/])/;
+
+/** What is wrong with a folder path, as a code the renderer translates and a sentence the router sends. */
+export type FolderProblem = 'absolute' | 'segments' | 'nul' | 'length';
+
+/**
+ * The one rule for a folder given over the contract (gallery folders in the settings, the CLI's
+ * --gallery-dir as galleryHome): absolute, normalised, no NUL, at most MAX_PATH_LENGTH characters.
+ *
+ * Not normalised is refused, not repaired: `/a/../b` or `/a//b` would be stored as something other than
+ * what the user typed, and a `..` the user did not mean could land files somewhere unexpected, so the
+ * user is told and rewrites it (the message says how). Only a trailing separator is trimmed
+ * (`/home/me/Pictures/` is `/home/me/Pictures`; a root such as `/` or `C:\` keeps it). Both separators
+ * count when looking for `.`/`..` segments, since `\` is one on Windows; relative paths are refused
+ * because they would resolve against whatever folder the engine was started in.
+ */
+export function folderProblem(value: string): FolderProblem | undefined {
+  if (value.length > MAX_PATH_LENGTH) return 'length';
+  if (value.includes('\0')) return 'nul';
+  if (!ABSOLUTE_PATH.test(value)) return 'absolute';
+  const rest = trimTrailingSeparator(value).slice(rootLength(value));
+  if (rest !== '' && rest.split(/[\\/]/).some((s) => s === '' || s === '.' || s === '..')) return 'segments';
+  return undefined;
+}
+
+const EXAMPLE_FOLDER = '/home/me/Pictures or C:\\Users\\me\\Pictures';
+
+/** The sentence for a folder problem, naming the field (`what`) so a person knows which one. */
+export function folderProblemMessage(what: string, problem: FolderProblem): string {
+  switch (problem) {
+    case 'length':
+      return `${what} is too long (at most ${MAX_PATH_LENGTH} characters)`;
+    case 'nul':
+      return `${what} must not contain a NUL character`;
+    case 'absolute':
+      return `${what} must be an absolute path, such as ${EXAMPLE_FOLDER}`;
+    case 'segments':
+      return `${what} must be written plainly, without "." or ".." parts or doubled separators, such as ${EXAMPLE_FOLDER}`;
+  }
+}
+
+/** `/` or `C:\` (0 when the path is not absolute). */
+const rootLength = (value: string): number => /^(?:[A-Za-z]:)?[\\/]/.exec(value)?.[0].length ?? 0;
+
+/** Drop trailing separators after the root: `/a/b/` is `/a/b`, `/` and `C:\` stay. */
+function trimTrailingSeparator(value: string): string {
+  const root = rootLength(value);
+  let end = value.length;
+  while (end > root && (value[end - 1] === '/' || value[end - 1] === '\\')) end -= 1;
+  return value.slice(0, end);
+}
+
+/**
+ * A folder path under the rule of folderProblem; `what` names it in the message. Trailing separators
+ * are trimmed. `emptyIsDefault`: the empty string passes (a gallery folder of the settings: the default).
+ */
+export const folderSchema = (what: string, options: { emptyIsDefault?: boolean } = {}) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .superRefine((value, ctx) => {
+      if (options.emptyIsDefault && value === '') return;
+      const problem = folderProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: folderProblemMessage(what, problem), params: { problem } });
+    })
+    .transform(trimTrailingSeparator);
+
 /**
  * Stands in for the user's home when choosing gallery folders (the CLI's --gallery-dir, resolved by the
  * CLI). Absolute only: a relative path would be resolved against whatever the engine's working folder is.
  */
-const galleryHomeSchema = z
-  .string()
-  .max(4_096)
-  .regex(/^(\/|[A-Za-z]:[\\/])/, 'must be an absolute path')
-  .refine((p) => !p.includes('\0'), 'must not contain NUL')
-  .optional();
+const galleryHomeSchema = folderSchema('gallery home').optional();
 
 export const galleryInputSchema = z.object({ token: z.unknown(), galleryHome: galleryHomeSchema });
 export const emptyInputSchema = z.object({}).default({});
 
+export const MEDIA_KIND_NAMES = { image: 'images', video: 'videos', audio: 'audio' } as const;
+
+/** A gallery folder in the settings: empty means the default folder (paths.ts galleryDirs, as before), else under folderProblem's rule. */
+const galleryDirSchema = (kind: keyof typeof MEDIA_KIND_NAMES) => folderSchema(`gallery folder for ${MEDIA_KIND_NAMES[kind]}`, { emptyIsDefault: true });
+
+export const PROXY_MESSAGE = 'proxy must be empty (no proxy) or an http:// or https:// URL with a host, such as http://127.0.0.1:8080';
+
+/** Whether text is an http: or https: URL with a host, as `new URL` parses it. */
+export function isProxyUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The proxy: empty (HTTPS_PROXY / HTTP_PROXY from the environment, else none) or an http(s) URL that
+ * parses. Anything else used to be stored and then failed every proxied download with "Invalid URL".
+ * Surrounding spaces are trimmed (new URL ignores them, the stored text would keep them).
+ */
+const proxySchema = z
+  .string({ error: 'proxy must be a string' })
+  .max(2_000, 'proxy is too long (at most 2000 characters)')
+  .trim()
+  .refine((text) => text === '' || isProxyUrl(text), PROXY_MESSAGE);
+
 export const settingsPatchSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64).optional(),
   speedLimit: nonNegative.optional(),
-  proxy: z.string().max(2_000).optional(),
+  proxy: proxySchema.optional(),
   activeProfile: z.string().optional(),
-  galleryDirs: z.strictObject({ image: z.string(), video: z.string(), audio: z.string() }).partial().optional(),
+  galleryDirs: z
+    .strictObject({ image: galleryDirSchema('image'), video: galleryDirSchema('video'), audio: galleryDirSchema('audio') })
+    .partial()
+    .optional(),
   language: z.enum(['en', 'zh-CN']).optional(),
   segments: z.number().int().min(1).max(16).optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+/** Zod's issues as one line for a person, each led by the field it is about (`galleryDirs.image: …`). */
+export function issuesMessage(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || 'input'}: ${i.message}`).join('; ');
+}
 export const profileIdInputSchema = z.object({ id: z.string().min(1) });
 
 export const mediaRefSchema = z.object({

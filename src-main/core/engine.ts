@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import mime from 'mime-types';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
-import type { SettingsPatch } from '../../src-shared/schemas.js';
+import { issuesMessage, MEDIA_KIND_NAMES, settingsPatchSchema, type SettingsPatch } from '../../src-shared/schemas.js';
 import { isFinished, type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
 import { toInternalUri } from '../../src-shared/uri.js';
 import { validateFilename, validateHeaders, validateSha256, validateToken, validateUrl } from '../../src-shared/validate.js';
@@ -330,7 +330,24 @@ export class Engine extends EventEmitter<EngineEvents> {
     return { token: task.token, path: moved };
   }
 
-  updateSettings(patch: SettingsPatch): Settings {
+  /**
+   * Checked again here with the contract's schema, not only at the router: in-process callers (the
+   * Electron shell's gallery defaults, tests, quick-app code) reach the engine directly, and nothing
+   * invalid may be stored whoever asks. The field messages are the router's own.
+   */
+  updateSettings(input: SettingsPatch): Settings {
+    const parsed = settingsPatchSchema.safeParse(input);
+    if (!parsed.success) throw new VelaError(FailCode.IllegalArgument, `invalid settings: ${issuesMessage(parsed.error.issues)}`);
+    const patch = parsed.data;
+    // The schema takes both POSIX and Windows forms (the renderer cannot know where the engine runs);
+    // here the folder must be absolute on this computer, or `C:\…` on Linux would resolve against the cwd.
+    for (const [kind, dir] of Object.entries(patch.galleryDirs ?? {})) {
+      if (dir && !path.isAbsolute(dir)) {
+        const example = process.platform === 'win32' ? 'C:\\Users\\me\\Pictures' : '/home/me/Pictures';
+        const what = `gallery folder for ${MEDIA_KIND_NAMES[kind as keyof typeof MEDIA_KIND_NAMES]}`;
+        throw new VelaError(FailCode.IllegalArgument, `invalid settings: galleryDirs.${kind}: ${what} must be an absolute path on this computer, such as ${example}`);
+      }
+    }
     if (patch.activeProfile !== undefined) this.profiles.require(patch.activeProfile);
     const next: Settings = {
       ...this.settings,

@@ -127,7 +127,7 @@ function readUserDirs(env: NodeJS.ProcessEnv, home: string): Map<string, string>
  * ~/Pictures, ~/Videos (macOS: ~/Movies), ~/Music. `home` given (the CLI's --gallery-dir) stands in for
  * the user's home and then XDG is ignored: DIR/Pictures/Vela Companion, DIR/Videos/Vela Companion,
  * DIR/Music/Vela Companion. `overrides` (from settings; empty string = not set) win per kind, used as
- * the folder itself (no subfolder added).
+ * the folder itself (no subfolder added); one that is not absolute on this platform counts as not set.
  */
 export function galleryDirs(
   opts: {
@@ -173,7 +173,9 @@ export function galleryDirs(
   const result = {} as Record<MediaKind, string>;
   for (const kind of MEDIA_KINDS) {
     const override = opts.overrides?.[kind];
-    result[kind] = override !== undefined && override !== '' ? absolute(p, override) : p.join(bases[kind], APP_NAME);
+    // A relative override is never used (it would resolve against the engine's working folder): the
+    // settings refuse one and the store drops one stored by an older version; this is the last guard.
+    result[kind] = override !== undefined && override !== '' && p.isAbsolute(override) ? p.normalize(override) : p.join(bases[kind], APP_NAME);
   }
   return result;
 }

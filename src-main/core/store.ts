@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import type { DeviceProfile } from '../../src-shared/profiles.js';
+import { issuesMessage, settingsPatchSchema } from '../../src-shared/schemas.js';
 import { DEFAULT_SETTINGS, type Settings, type TaskRecord } from '../../src-shared/types.js';
 
 /**
@@ -62,6 +63,8 @@ const MIGRATIONS: Record<number, (data: StoreData) => StoreData> = {};
 
 export class TaskStore {
   readonly recovery: StoreRecovery | undefined;
+  /** Stored settings that failed the contract's schema when the file was read, and were reset to their defaults (see checkedSettings). */
+  readonly droppedSettings: readonly string[];
   #data: StoreData;
   #taskCount: number | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -79,7 +82,9 @@ export class TaskStore {
     this.recovery = options.recovery;
     this.flushDelayMs = options.flushDelayMs ?? 250;
     const raw = conf.store as Partial<StoreData> & { [CONF_INTERNAL_KEY]?: unknown };
-    this.#data = normalise(raw);
+    const { data, droppedSettings } = normalise(raw);
+    this.#data = data;
+    this.droppedSettings = droppedSettings;
     // Conf's bookkeeping as the file holds it (written back as it was), or, when the file has none, an
     // empty one that is not enumerable: JSON.stringify leaves it out, so the file does not change, but
     // Conf's `key in value` check finds it and skips re-reading the file.
@@ -90,6 +95,8 @@ export class TaskStore {
       writable: true,
       configurable: true,
     });
+    // The file still holds the refused values: the next write (soon, batched) replaces them.
+    if (droppedSettings.length > 0) this.#markDirty();
   }
 
   private readonly flushDelayMs: number;
@@ -204,10 +211,11 @@ export class TaskStore {
   }
 }
 
-function normalise(raw: Partial<StoreData>): StoreData {
+function normalise(raw: Partial<StoreData>): { data: StoreData; droppedSettings: string[] } {
   const base = emptyData();
   if (!raw || typeof raw !== 'object' || raw.version === undefined) {
-    return { ...base, ...raw, version: STORE_VERSION, settings: { ...base.settings, ...(raw?.settings ?? {}) } };
+    const { settings, dropped } = checkedSettings(raw?.settings);
+    return { data: { ...base, ...raw, version: STORE_VERSION, settings }, droppedSettings: dropped };
   }
   let data = raw as StoreData;
   for (let v = data.version; v < STORE_VERSION; v += 1) {
@@ -215,12 +223,57 @@ function normalise(raw: Partial<StoreData>): StoreData {
     if (migrate) data = migrate(data);
     data.version = v + 1;
   }
+  const { settings, dropped } = checkedSettings(data.settings);
   return {
-    version: STORE_VERSION,
-    tasks: data.tasks ?? {},
-    profiles: Array.isArray(data.profiles) ? data.profiles : [],
-    settings: { ...base.settings, ...(data.settings ?? {}), galleryDirs: { ...base.settings.galleryDirs, ...(data.settings?.galleryDirs ?? {}) } },
+    data: { version: STORE_VERSION, tasks: data.tasks ?? {}, profiles: Array.isArray(data.profiles) ? data.profiles : [], settings },
+    droppedSettings: dropped,
   };
+}
+
+/**
+ * The stored settings over the defaults, each value checked by the contract's own schema
+ * (settingsPatchSchema), one at a time. Older versions stored anything: a relative gallery folder (which
+ * would land moved files beside wherever the engine was started), a proxy of "not a url" (which failed
+ * every proxied download). Such a value is never used: it falls back to its default (an empty gallery
+ * folder is the default folder; an empty proxy is the environment's, else none) and the engine keeps
+ * working; the rest of the settings stay as they were. What was dropped is reported (`droppedSettings`,
+ * a warning from the front door) rather than silently forgotten, and the next write leaves it out of the
+ * file. Keys this version does not know are kept as they are.
+ */
+function checkedSettings(stored: unknown): { settings: Settings; dropped: string[] } {
+  const base = structuredClone(DEFAULT_SETTINGS);
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
+    return { settings: base, dropped: stored === undefined ? [] : ['settings: not an object'] };
+  }
+  const raw = stored as Record<string, unknown>;
+  const settings = { ...base, ...raw } as Settings & Record<string, unknown>;
+  const dropped: string[] = [];
+  const check = (patch: Record<string, unknown>): Record<string, unknown> | undefined => {
+    const parsed = settingsPatchSchema.safeParse(patch);
+    if (parsed.success) return parsed.data;
+    // The value goes with it, so the user can set it again correctly.
+    dropped.push(`${issuesMessage(parsed.error.issues)} (it was ${JSON.stringify(patch).slice(0, 300)})`);
+    return undefined;
+  };
+  for (const key of Object.keys(base) as Array<keyof Settings>) {
+    if (key === 'galleryDirs') continue;
+    const value = raw[key];
+    (settings as Record<string, unknown>)[key] = value === undefined ? base[key] : (check({ [key]: value })?.[key] ?? base[key]);
+  }
+  const dirs = raw.galleryDirs;
+  if (typeof dirs === 'object' && dirs !== null && !Array.isArray(dirs)) {
+    settings.galleryDirs = { ...base.galleryDirs, ...dirs };
+    for (const kind of Object.keys(base.galleryDirs) as Array<keyof Settings['galleryDirs']>) {
+      const value = (dirs as Record<string, unknown>)[kind];
+      if (value === undefined) continue;
+      const checked = check({ galleryDirs: { [kind]: value } })?.galleryDirs as Partial<Settings['galleryDirs']> | undefined;
+      settings.galleryDirs[kind] = checked?.[kind] ?? base.galleryDirs[kind];
+    }
+  } else {
+    settings.galleryDirs = base.galleryDirs;
+    if (dirs !== undefined) dropped.push('galleryDirs: not an object');
+  }
+  return { settings, dropped };
 }
 
 /** Checks a parsed store beyond JSON syntax: a future version or a wrong shape is not ours to guess at. */

@@ -103,6 +103,8 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
     if (store.recovery) {
       (options.onStoreRecovered ?? ((r) => process.stderr.write(`warning: ${r.reason}; it was kept as ${r.keptAs} and an empty store was started\n`)))(store.recovery);
     }
+    // Settings an older version stored unchecked (a relative gallery folder, a proxy that is no URL) are back at their defaults: say which.
+    for (const dropped of store.droppedSettings) process.stderr.write(`warning: a stored setting was invalid and is back at its default: ${dropped}\n`);
     engine = new Engine({ ...options.engine, dataDir: options.dataDir, store, autoStart: false });
     pages = options.pages?.(engine, secret);
     router = createRouter(engine, () => ({

@@ -10,6 +10,7 @@ import {
   type EventName,
   type Reply,
 } from '../../src-shared/channels.js';
+import { issuesMessage } from '../../src-shared/schemas.js';
 
 /**
  * One door into the main side: every transport hands (channel, payload) to `call`, which checks the
@@ -42,8 +43,7 @@ export class Router {
       return { ok: false, error: { code: FailCode.IllegalArgument, message: `invalid input for ${channel}: the payload cannot be read` } };
     }
     if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
-      return { ok: false, error: { code: FailCode.IllegalArgument, message: `invalid input for ${channel}: ${message}` } };
+      return { ok: false, error: { code: FailCode.IllegalArgument, message: `invalid input for ${channel}: ${issuesMessage(parsed.error.issues)}` } };
     }
     try {
       const handler = this.handlers[channel] as (input: unknown) => unknown;

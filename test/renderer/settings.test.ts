@@ -10,7 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineComponent, h as render } from 'vue';
 import NoticeList from '../../src-renderer/components/NoticeList.vue';
 import { settingsPatch, toSettingsForm } from '../../src-renderer/components/settings/settings-form.js';
+import { setBridge } from '../../src-renderer/bridge.js';
+import { en } from '../../src-renderer/i18n/en/index.js';
 import { i18n } from '../../src-renderer/i18n/index.js';
+import { zhCN } from '../../src-renderer/i18n/zh-CN/index.js';
 import { useSettings } from '../../src-renderer/stores/settings.js';
 import DevicesView from '../../src-renderer/views/DevicesView.vue';
 import MediaView from '../../src-renderer/views/MediaView.vue';
@@ -112,6 +115,40 @@ describe('Settings view', () => {
     expect(w.findAll('[data-testid="settings-error"]')).toHaveLength(0);
   });
 
+  it('shows the shared schema\'s errors for gallery folders and the proxy, in English and Chinese, and sends nothing', async () => {
+    const sent: string[] = [];
+    setBridge({ ...h.bridge, invoke: (channel, payload) => (sent.push(channel), h.bridge.invoke(channel, payload)) });
+    const w = mountView();
+    await input(w, 'gallery-image').setValue('Pictures/mine');
+    await input(w, 'gallery-video').setValue('/home/me/../Videos');
+    await input(w, 'gallery-audio').setValue('/home/me/Music/');
+    await input(w, 'proxy').setValue('ftp://x');
+    await input(w, 'form').trigger('submit');
+    await flush(20);
+
+    const errorOf = (field: string) => w.find(`[data-testid="settings-error"][data-field="${field}"]`);
+    expect(errorOf('image').text()).toBe('An absolute folder path, e.g. /home/me/Pictures or C:\\Users\\me\\Pictures. Empty uses the default folder.');
+    expect(errorOf('video').text()).toContain('no "." or ".." parts');
+    expect(errorOf('audio').exists()).toBe(false);
+    expect(input(w, 'gallery-image').attributes('aria-invalid')).toBe('true');
+    expect(w.findAll('[data-testid="settings-error"]').map((e) => e.text())).toContain('An http:// or https:// URL with a host, e.g. http://127.0.0.1:8080.');
+    expect(sent).not.toContain('settings.set');
+    expect(await stored()).toEqual(DEFAULT_SETTINGS);
+
+    i18n.global.locale.value = 'zh-CN';
+    await flush(20);
+    expect(errorOf('image').text()).toContain('请输入绝对路径');
+
+    // Put right, the same form saves (the trailing slash trimmed by the shared schema).
+    await input(w, 'gallery-image').setValue('/home/me/Pictures');
+    await input(w, 'gallery-video').setValue('');
+    await input(w, 'proxy').setValue('https://proxy.example:8443');
+    await input(w, 'form').trigger('submit');
+    await until(async () => (await stored()).proxy !== '', 'the settings saved');
+    expect((await stored()).galleryDirs).toEqual({ image: '/home/me/Pictures', video: '', audio: '/home/me/Music' });
+    expect(w.findAll('[data-testid="settings-error"]')).toHaveLength(0);
+  });
+
   it('switches the whole UI to Simplified Chinese and keeps it', async () => {
     const w = mountView(SettingsView, MediaView, DevicesView);
     expect(w.find('[data-testid="settings-view"] h2').text()).toBe('Settings');
@@ -148,5 +185,28 @@ describe('settings form', () => {
     expect(toSettingsForm(DEFAULT_SETTINGS)).toMatchObject({ speed: '', speedUnit: 'KiB' });
     expect(settingsPatch(toSettingsForm(DEFAULT_SETTINGS), DEFAULT_SETTINGS)).toEqual({ patch: {} });
     expect(settingsPatch({ ...toSettingsForm(DEFAULT_SETTINGS), video: ' /v ' }, DEFAULT_SETTINGS)).toEqual({ patch: { galleryDirs: { video: '/v' } } });
+  });
+
+  it('takes its field errors and bounds from the shared schema', () => {
+    const form = toSettingsForm(DEFAULT_SETTINGS);
+    expect(settingsPatch({ ...form, image: 'rel', audio: `/${'a'.repeat(5_000)}`, concurrency: '65', proxy: 'not a url' }, DEFAULT_SETTINGS)).toEqual({
+      errors: {
+        image: { key: 'folder.absolute' },
+        audio: { key: 'folder.length', values: { max: 4096 } },
+        concurrency: { key: 'concurrency', values: { min: 1, max: 64 } },
+        proxy: { key: 'proxy' },
+      },
+    });
+    expect(settingsPatch({ ...form, video: 'C:\\Media\\', proxy: ' http://127.0.0.1:8080 ' }, DEFAULT_SETTINGS)).toEqual({
+      patch: { proxy: 'http://127.0.0.1:8080', galleryDirs: { video: 'C:\\Media' } },
+    });
+  });
+
+  it('has the same message keys in English and Chinese', () => {
+    const keys = (value: unknown, prefix = ''): string[] =>
+      typeof value === 'object' && value !== null
+        ? Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k))
+        : [prefix];
+    expect(keys(zhCN).sort()).toEqual(keys(en).sort());
   });
 });

@@ -32,5 +32,11 @@ export default {
     concurrency: 'A whole number from {min} to {max}.',
     speed: 'A number of 0 or more (0 or empty = no limit).',
     proxy: 'An http:// or https:// URL with a host, e.g. http://127.0.0.1:8080.',
+    folder: {
+      absolute: 'An absolute folder path, e.g. /home/me/Pictures or C:\\Users\\me\\Pictures. Empty uses the default folder.',
+      segments: 'Write the folder plainly: no "." or ".." parts and no doubled slashes.',
+      nul: 'A folder path cannot contain a NUL character.',
+      length: 'A folder path of at most {max} characters.',
+    },
   },
 };

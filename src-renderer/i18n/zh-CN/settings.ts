@@ -32,5 +32,11 @@ export default {
     concurrency: '请输入 {min} 到 {max} 之间的整数。',
     speed: '请输入不小于 0 的数字（0 或留空表示不限速）。',
     proxy: '请输入带主机名的 http:// 或 https:// 地址，例如 http://127.0.0.1:8080。',
+    folder: {
+      absolute: '请输入绝对路径，例如 /home/me/Pictures 或 C:\\Users\\me\\Pictures。留空则使用默认文件夹。',
+      segments: '请直接写出文件夹路径：不能含有 “.” 或 “..” 部分，也不能有连续的斜杠。',
+      nul: '文件夹路径不能包含 NUL 字符。',
+      length: '文件夹路径最多 {max} 个字符。',
+    },
   },
 };
