@@ -3,6 +3,7 @@ import path from 'node:path';
 import Conf from 'conf';
 import type { DeviceProfile } from '../../src-shared/profiles.js';
 import { DEFAULT_SETTINGS, type Settings, type TaskRecord } from '../../src-shared/types.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 
 /**
  * Persistence. Core takes a `Conf` (electron-store is a Conf subclass, so the Electron shell passes one
@@ -270,11 +271,12 @@ export function openStore(
         configName: 'config',
         accessPropertiesByDotNotation: false,
         clearInvalidConfig: false,
-        configFileMode: 0o600,
+        // The store holds request headers and URLs with credentials (conf chmods each new file to it).
+        configFileMode: PRIVATE_FILE_MODE,
         // Compact JSON: the file is rewritten whole on each flush.
         serialize: (value) => JSON.stringify(value),
       }));
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   let recovery: StoreRecovery | undefined;
   let conf: StoreConf;
   try {
