@@ -17,6 +17,7 @@ import { adjustHeapPolicy } from './heap-policy.js';
 import { Journal } from './journal.js';
 import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
 import { PartialFiles, type PartialSidecar } from './partial-files.js';
+import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
 import type { TaskStore } from './store.js';
@@ -116,10 +117,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       galleryHome: options.galleryHome,
       env: options.env ?? process.env,
     };
+    // Before anything is opened: a data dir from an older version (0755, files 0644) becomes the user's alone.
+    tightenDataDir(this.paths.dataDir);
     this.#partials = new PartialFiles(this.paths.partialDir);
     this.#journal = new Journal(path.join(options.dataDir, 'journal.jsonl'));
     this.#globalLimiter.bytesPerSecond = this.settings.speedLimit;
-    fs.mkdirSync(this.paths.partialDir, { recursive: true });
+    fs.mkdirSync(this.paths.partialDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     // The store file now holds everything the journal said (writes are synchronous, so nothing slips in between).
     this.store.onFlush(() => {
       try {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import mime from 'mime-types';
 import { moveIntoFreeName } from './place-file.js';
+import { PRIVATE_DIR_MODE } from './private-files.js';
 
 /**
  * File naming as browsers do it (API.md §4): Content-Disposition (RFC 6266, judged on the greenbytes
@@ -418,8 +419,9 @@ export function numberedName(name: string, n: number): string {
 
 /**
  * Move a finished partial file to `dir/name`, or the first free `name-N.ext`, without ever overwriting
- * an existing file, even when two callers race. Returns the chosen name. Creates `dir` if missing.
+ * an existing file, even when two callers race. Returns the chosen name. Creates `dir` if missing, 0700
+ * (the cache and `mass/download` are the user's alone; the file keeps the partial file's 0600).
  */
 export async function commitFile(partialPath: string, dir: string, name: string): Promise<string> {
-  return path.basename(await moveIntoFreeName(partialPath, dir, name));
+  return path.basename(await moveIntoFreeName(partialPath, dir, name, { dirMode: PRIVATE_DIR_MODE }));
 }

@@ -9,6 +9,7 @@ import mime from 'mime-types';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { MediaKind } from './paths.js';
 import { errnoCode, moveIntoFreeName } from './place-file.js';
+import { makePublicFile } from './private-files.js';
 
 /** How many numbered names (name-1.ext ... name-N.ext) are tried before giving up. */
 
@@ -71,10 +72,15 @@ export async function moveToGallery(srcPath: string, dirs: Record<MediaKind, str
     throw fail(`cannot create ${dir}: ${reasonOf(error)}`);
   }
 
+  let moved: string;
   try {
-    return await moveIntoFreeName(source, dir, name);
+    moved = await moveIntoFreeName(source, dir, name);
   } catch (error) {
     if (error instanceof VelaError) throw error;
     throw fail(reasonOf(error));
   }
+  // Out of the private cache by the user's choice: the gallery folder's usual mode, not the cache's 0600
+  // that the link (or the copy) carried along.
+  makePublicFile(moved);
+  return moved;
 }

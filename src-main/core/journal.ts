@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TaskRecord } from '../../src-shared/types.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
 
 /**
  * What happened since the store's last write, for a crash before its next one: tokens handed out,
@@ -96,9 +97,9 @@ export class Journal {
 
   #open(): number {
     if (this.#fd !== undefined) return this.#fd;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    // a+: appends, and can read back its last byte.
-    this.#fd = fs.openSync(this.file, 'a+');
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    // a+: appends, and can read back its last byte. 0600: entries hold headers and URLs with credentials.
+    this.#fd = fs.openSync(this.file, 'a+', PRIVATE_FILE_MODE);
     this.#length = fs.fstatSync(this.#fd).size;
     if (this.#length > 0) {
       // An earlier process may have died inside a line.

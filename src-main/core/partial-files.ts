@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
 import type { ByteRange } from './segmented.js';
 import type { PartialMeta } from './transfer.js';
 
@@ -54,10 +55,11 @@ export class PartialFiles {
    * most a refetch, never a wrong byte. The engine writes it once a single stream is worth resuming.
    */
   writeMeta(token: string, meta: PartialSidecar): void {
-    fs.mkdirSync(this.dir, { recursive: true });
+    fs.mkdirSync(this.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = `${this.metaPath(token)}.tmp`;
     try {
-      fs.writeFileSync(tmp, JSON.stringify(meta));
+      // 0600: the sidecar holds the request's URL (and so any credentials in it).
+      fs.writeFileSync(tmp, JSON.stringify(meta), { mode: PRIVATE_FILE_MODE });
       fs.renameSync(tmp, this.metaPath(token));
     } catch (error) {
       fs.rmSync(tmp, { force: true });

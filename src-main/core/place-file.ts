@@ -135,10 +135,11 @@ async function copyAcross(srcPath: string, dir: string, name: string): Promise<s
 }
 
 /**
- * Move `source` to `dir/name`, or the first free `name-1.ext`, `name-2.ext`, …; creates `dir`.
+ * Move `source` to `dir/name`, or the first free `name-1.ext`, `name-2.ext`, …; creates `dir` (and
+ * its missing parents) with `dirMode` (default 0o777, less the umask). The file keeps its own mode.
  * Returns the absolute new path. Throws (with the source untouched) when it cannot.
  */
-export async function moveIntoFreeName(source: string, dir: string, name: string): Promise<string> {
+export async function moveIntoFreeName(source: string, dir: string, name: string, options: { dirMode?: number } = {}): Promise<string> {
   try {
     return placeUnderFreeName(source, dir, name);
   } catch (error) {
@@ -147,7 +148,7 @@ export async function moveIntoFreeName(source: string, dir: string, name: string
   }
   // The folder is created only when missing: a mkdir per finished file was a tenth of a small
   // download's cost (docs/performance.md, case 2). (ENOENT for a missing source fails again below.)
-  await fsp.mkdir(dir, { recursive: true });
+  await fsp.mkdir(dir, { recursive: true, mode: options.dirMode });
   try {
     return placeUnderFreeName(source, dir, name);
   } catch (error) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Agents } from './http-get.js';
+import { PRIVATE_FILE_MODE } from './private-files.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
 import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
 import { AttemptFailure, classifyError, openRange, type PartialMeta, type RangeResponse } from './transfer.js';
@@ -176,7 +177,7 @@ class SegmentedDownload {
       this.#meta = response.meta;
       this.#mapped = segmentable(response);
       this.#o.onStart(response.meta, 0, this.#mapped ? [] : undefined);
-      this.#fh = await fs.promises.open(this.#o.partialPath, 'w');
+      this.#fh = await fs.promises.open(this.#o.partialPath, 'w', PRIVATE_FILE_MODE);
       if (this.#mapped) {
         this.#validator = (response.meta.etag ?? response.meta.lastModified)!;
         await this.#fh.truncate(response.meta.total!);

@@ -4,6 +4,7 @@ import Conf from 'conf';
 import type { DeviceProfile } from '../../src-shared/profiles.js';
 import { issuesMessage, settingsPatchSchema } from '../../src-shared/schemas.js';
 import { DEFAULT_SETTINGS, type Settings, type TaskRecord } from '../../src-shared/types.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 
 /**
  * Persistence. Core takes a `Conf` (electron-store is a Conf subclass, so the Electron shell passes one
@@ -323,11 +324,12 @@ export function openStore(
         configName: 'config',
         accessPropertiesByDotNotation: false,
         clearInvalidConfig: false,
-        configFileMode: 0o600,
+        // The store holds request headers and URLs with credentials (conf chmods each new file to it).
+        configFileMode: PRIVATE_FILE_MODE,
         // Compact JSON: the file is rewritten whole on each flush.
         serialize: (value) => JSON.stringify(value),
       }));
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   let recovery: StoreRecovery | undefined;
   let conf: StoreConf;
   try {

@@ -5,6 +5,7 @@ import { VelaError } from '../../src-shared/codes.js';
 import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
 import { isDirect } from './agents.js';
 import { httpGet, type Agents, type GetResult } from './http-get.js';
+import { PRIVATE_FILE_MODE } from './private-files.js';
 import type { RawAnswer } from './raw-http.js';
 import { parseRetryAfter } from './retry-policy.js';
 
@@ -153,7 +154,7 @@ async function streamToFile(
   offset: number,
 ): Promise<void> {
   const dropAt = options.dropAfterBytes;
-  const fd = fs.openSync(options.partialPath, offset > 0 ? 'a' : 'w');
+  const fd = fs.openSync(options.partialPath, offset > 0 ? 'a' : 'w', PRIVATE_FILE_MODE);
   let passed = 0;
   let broken: unknown;
   /** Writes what may be written of a chunk; false once the simulated drop point is reached. */

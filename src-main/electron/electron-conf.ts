@@ -1,4 +1,5 @@
 import ElectronStore from 'electron-store';
+import { PRIVATE_FILE_MODE } from '../core/private-files.js';
 import type { StoreConf, StoreData } from '../core/store.js';
 
 /**
@@ -12,6 +13,7 @@ export const makeElectronConf = (cwd: string): StoreConf =>
     name: 'config',
     accessPropertiesByDotNotation: false,
     clearInvalidConfig: false,
-    configFileMode: 0o600,
+    // Headers and URLs with credentials: the user's alone (DESIGN.md "Persistence and paths").
+    configFileMode: PRIVATE_FILE_MODE,
     serialize: (value) => JSON.stringify(value),
   });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type { Bridge } from '../../src-shared/channels.js';
 import { httpBridge } from '../../src-shared/http-bridge.js';
 import { Engine, type EngineOptions } from '../core/engine.js';
 import { dataPaths } from '../core/paths.js';
+import { ensurePrivateDir } from '../core/private-files.js';
 import { openStore, type StoreConf } from '../core/store.js';
 import { VERSION } from '../core/version.js';
 import { createRouter, type DesktopShell } from '../router/handlers.js';
@@ -55,7 +55,7 @@ export interface OpenOptions {
 
 export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
   const paths = dataPaths(options.dataDir);
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  ensurePrivateDir(options.dataDir);
   const secret = randomBytes(24).toString('base64url');
   let router: Router | undefined;
   let pages: HostOptions['fallback'];
