@@ -4,10 +4,11 @@ import type { Bridge, EventMap, EventName, Reply } from './channels.js';
 
 /**
  * The HTTP transport of the contract, for the browser host's page and for the CLI's hand-off to a
- * running engine. Uses only `fetch`, so it runs in a browser and in Node alike. Events come from
- * server-sent events read off a streaming fetch (EventSource cannot send `Authorization`, and Node 20
- * has none), parsed by eventsource-parser. The secret travels only as `Authorization: Bearer`; cookies
- * are never sent (`credentials: 'omit'`), since on 127.0.0.1 any other local port could have set one.
+ * running engine (given a `fetch` over the engine's socket, src-main/host/engine-socket.ts). Uses only
+ * `fetch`, so it runs in a browser and in Node alike. Events come from server-sent events read off a
+ * streaming fetch (EventSource cannot send `Authorization`, and Node 20 has none), parsed by
+ * eventsource-parser. The secret travels only as `Authorization: Bearer`; cookies are never sent
+ * (`credentials: 'omit'`), since on 127.0.0.1 any other local port could have set one.
  */
 export interface HttpBridgeOptions {
   baseUrl: string;
@@ -18,13 +19,16 @@ export interface HttpBridgeOptions {
 
 /** Thrown when the engine behind the bridge cannot be reached (it quit): callers may reconnect. */
 export class EngineUnreachable extends Error {
-  /** The connection was refused: the request certainly never reached an engine, so it is safe to send again. */
+  /**
+   * The connection was refused, or the engine's socket file is gone: the request certainly never
+   * reached an engine, so it is safe to send again.
+   */
   readonly notSent: boolean;
   constructor(cause: unknown) {
     super(`the engine could not be reached: ${(cause as Error)?.message ?? String(cause)}`);
     this.name = 'EngineUnreachable';
     const code = ((cause as { cause?: { code?: string } })?.cause?.code ?? (cause as { code?: string })?.code) as string | undefined;
-    this.notSent = code === 'ECONNREFUSED';
+    this.notSent = code === 'ECONNREFUSED' || code === 'ENOENT';
   }
 }
 

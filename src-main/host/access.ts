@@ -9,14 +9,15 @@ import { VERSION } from '../core/version.js';
 import { createRouter, type DesktopShell } from '../router/handlers.js';
 import { localBridge, type Router } from '../router/router.js';
 import { acquireEngineLock, type EngineFile } from './engine-lock.js';
+import { engineSocketPath, socketFetch } from './engine-socket.js';
 import { startHost, type HostOptions, type HostRouter, type RunningHost } from './http-api.js';
 
 /**
  * How a front door (CLI, quick-app module, browser host, Electron shell) gets at the engine of a data
  * dir: it becomes that dir's engine (holding the lock and serving the API), or, when another process
- * already is, it hands its work to that one over the API with the published secret.
+ * already is, it hands its work to that one over the API with the published secret, on the engine's
+ * socket (engine-socket.ts), never on its TCP port.
  */
-
 
 export interface LocalAccess {
   kind: 'local';
@@ -71,13 +72,16 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
     },
     subscribe: (listener) => r.subscribe(listener),
   });
+  // Listening on the socket before engine.json names it: whoever reads the file can reach us at once.
+  const socketPath = engineSocketPath(paths.dataDir);
   const host = await startHost({
     router: () => (router && options.mode === 'record' ? served(router) : router),
     secret,
     port: options.port,
+    socketPath,
     fallback: (req, res, url) => (pages ? pages(req, res, url) : false),
   });
-  const mine: EngineFile = { pid: process.pid, port: host.port, secret };
+  const mine: EngineFile = { pid: process.pid, port: host.port, socket: socketPath, secret };
   let lock;
   try {
     lock = await acquireEngineLock(paths.engineFile, mine);
@@ -91,7 +95,7 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
     return {
       kind: 'remote',
       holder,
-      bridge: httpBridge({ baseUrl: `http://127.0.0.1:${holder.port}`, secret: holder.secret }),
+      bridge: httpBridge({ baseUrl: 'http://localhost', secret: holder.secret, fetch: socketFetch(holder.socket) }),
       close: async () => {},
     };
   }

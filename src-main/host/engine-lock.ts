@@ -1,52 +1,83 @@
 import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { removeSocketFile, socketFetch, socketTrusted } from './engine-socket.js';
 
 /**
- * One engine drives a data dir at a time (API.md §5). The engine that holds it publishes where it
- * listens in `DATA_DIR/engine.json` (mode 0600). A file left by a dead process is taken over, never
- * obeyed forever: the holder is alive only if its process exists and its API answers with its secret.
+ * One engine drives a data dir at a time (API.md §5). The engine that holds it publishes itself in
+ * `DATA_DIR/engine.json` (mode 0600): its pid, the socket (or Windows named pipe) other processes
+ * reach it on, the TCP port of the page, and the secret. A file left by a dead process is taken over,
+ * never obeyed forever. Hand-off never uses the TCP port: once the engine is gone, any process of any
+ * user may listen there, and would receive the secret, the URL and the headers of the request.
  */
 export interface EngineFile {
   pid: number;
+  /** The browser page's port on 127.0.0.1 (shown to people); never used for the hand-off. */
   port: number;
+  /** Unix socket path or Windows pipe name of the engine's API (engine-socket.ts). */
+  socket: string;
   secret: string;
 }
 
 export function readEngineFile(file: string): EngineFile | undefined {
   try {
     const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<EngineFile>;
-    if (typeof data.pid === 'number' && typeof data.port === 'number' && typeof data.secret === 'string') return data as EngineFile;
+    if (typeof data.pid === 'number' && typeof data.port === 'number' && typeof data.socket === 'string' && typeof data.secret === 'string') {
+      return data as EngineFile;
+    }
   } catch {
     // Missing or half-written: treated as no engine.
   }
+  // (A file without a socket, as older versions wrote it, is no engine we could reach: taken over.)
   return undefined;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid may be our engine: it exists and belongs to us (EPERM: another user's). */
+function processMayBeEngine(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  } catch {
+    // ESRCH: gone. EPERM: another user's process, which cannot be the engine of our 0700 data dir.
+    return false;
   }
 }
 
-/** Whether the engine the file names is alive and answering (its pid may have been reused). */
+/** How long a holder still starting (503 after the host's own 2 s wait) is given before it counts as stale. */
+const STARTING_GRACE_MS = 10_000;
+
+/**
+ * Whether the engine the file names is alive and answering (its pid may have been reused). It must
+ * answer over its socket, with the secret accepted (else 401) and `engine.info` giving the file's pid.
+ * A 503 ("starting") proves nothing and is asked again for a while; no answer, a refused connection or
+ * a socket file left behind means stale.
+ *
+ * No challenge-response: the socket must be one only our user can have bound (socketTrusted: owned by
+ * us, in a directory of ours nobody else can write to), and a process of our user that could bind it
+ * could as well read engine.json and answer any challenge. The risk that remains is none we can close.
+ */
 export async function engineAlive(entry: EngineFile): Promise<boolean> {
-  if (entry.pid === process.pid || !processAlive(entry.pid)) return false;
-  try {
-    const res = await fetch(`http://127.0.0.1:${entry.port}/api/engine.info`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${entry.secret}`, 'content-type': 'application/json' },
-      body: '{}',
-      signal: AbortSignal.timeout(3_000),
-    });
-    // 503: it is alive and holds the secret, only still starting.
-    if (res.status === 503) return true;
-    const reply = (await res.json()) as { ok?: boolean; value?: { pid?: number } };
-    return reply.ok === true && reply.value?.pid === entry.pid;
-  } catch {
-    return false;
+  if (entry.pid === process.pid || !processMayBeEngine(entry.pid)) return false;
+  if (!socketTrusted(entry.socket)) return false;
+  const call = socketFetch(entry.socket);
+  const deadline = Date.now() + STARTING_GRACE_MS;
+  for (;;) {
+    try {
+      const res = await call('http://localhost/api/engine.info', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${entry.secret}`, 'content-type': 'application/json' },
+        body: '{}',
+        signal: AbortSignal.timeout(3_000),
+      });
+      if (res.status === 503 && Date.now() < deadline) {
+        await res.body?.cancel();
+        await delay(100);
+        continue;
+      }
+      const reply = (await res.json()) as { ok?: boolean; value?: { pid?: number } };
+      return res.status === 200 && reply.ok === true && reply.value?.pid === entry.pid;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -86,6 +117,8 @@ export async function acquireEngineLock(file: string, mine: EngineFile): Promise
     fs.renameSync(tmp, file);
     await delay(100 + Math.random() * 50);
     if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === content) {
+      // The dead holder's socket file (a kill -9 leaves it behind) goes with its lock.
+      if (holder) removeSocketFile(holder.socket);
       return { acquired: true, release: () => releaseEngineLock(file, mine) };
     }
   }

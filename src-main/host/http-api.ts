@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { FailCode, type ErrorData } from '../../src-shared/codes.js';
 import { EVENT_NAMES } from '../../src-shared/channels.js';
 import type { Router } from '../router/router.js';
+import { closeSocket, isSocketConnection, listenOnSocket } from './engine-socket.js';
 
 /**
  * The browser host's API: the router over HTTP (POST /api/<channel>) and its events as server-sent
@@ -44,6 +45,8 @@ export interface HostOptions {
   router: HostRouter | (() => HostRouter | undefined);
   secret: string;
   port?: number;
+  /** Also serve the API on this Unix socket / Windows pipe (engine-socket.ts): the channel of the hand-off. */
+  socketPath?: string;
   /** Extra handler for non-API paths (the renderer, media files); answers 404 when absent or when it returns false. */
   fallback?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean | Promise<boolean>;
 }
@@ -52,6 +55,10 @@ export interface RunningHost {
   port: number;
   url: string;
   server: http.Server;
+  /** The socket or pipe it also listens on, when asked to. */
+  socketPath?: string;
+  /** Let the process exit although the host still listens (TCP and socket). */
+  unref(): void;
   /** Requests and event streams still open: a short-lived engine waits for these before it exits. */
   readonly inFlight: number;
   onIdle(callback: () => void): void;
@@ -120,7 +127,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const address = server.address() as AddressInfo;
-    if (!allowedHost(req.headers.host, address.port)) {
+    // Over the engine socket no browser can be the client (no DNS rebinding): the one Host is `localhost`.
+    if (isSocketConnection(req.socket) ? req.headers.host !== 'localhost' : !allowedHost(req.headers.host, address.port)) {
       return sendError(res, 421, { code: FailCode.IllegalArgument, message: 'this host name is not served here' });
     }
     let url: URL;
@@ -193,10 +201,24 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  let socketServer: Awaited<ReturnType<typeof listenOnSocket>> | undefined;
+  if (options.socketPath) {
+    try {
+      socketServer = await listenOnSocket(server, options.socketPath);
+    } catch (error) {
+      await new Promise((resolve) => server.close(resolve));
+      throw error;
+    }
+  }
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     server,
+    socketPath: options.socketPath,
+    unref() {
+      server.unref();
+      socketServer?.unref();
+    },
     get inFlight() {
       return inFlight;
     },
@@ -206,7 +228,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
-        server.close(() => resolve());
+        const socketClosed = socketServer ? closeSocket(socketServer, options.socketPath!) : Promise.resolve();
+        server.close(() => void socketClosed.then(() => resolve()));
         server.closeAllConnections();
       }),
   };

@@ -59,7 +59,7 @@ function connect(dataDir: string): Promise<EngineAccess> {
     .then(() => openEngine({ dataDir, mode: 'run' }))
     .then((opened) => {
       // The API server answers other processes while we run, but is no reason to keep running.
-      if (opened.kind === 'local') opened.host.server.unref();
+      if (opened.kind === 'local') opened.host.unref();
       return opened;
     });
   slots.set(dataDir, { access });

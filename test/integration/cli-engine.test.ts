@@ -3,12 +3,17 @@
  * processes waiting on one task, and the hand-off to a running `serve`. The built CLI runs in child
  * processes; the files are throttled by the test server so the processes overlap for sure.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine, type EngineAccess } from '../../src-main/host/access.js';
 import { readEngineFile, type EngineFile } from '../../src-main/host/engine-lock.js';
+import { isSocketConnection, MAX_SOCKET_PATH } from '../../src-main/host/engine-socket.js';
 import { cliRunner, fileSize, jsonLine, UUID, waitUntil, type CliRunner } from '../helpers/cli.js';
 import { randomBytesSeeded, sha256, sha256File, startServer, type TestServer } from '../helpers/server.js';
 
@@ -22,6 +27,9 @@ let cli: CliRunner;
 let watchers: NodeJS.Timeout[] = [];
 /** Engines this test process opened itself (closed in afterEach). */
 let ownEngines: EngineAccess[] = [];
+/** Unrelated long-lived processes and servers a test started (stopped in afterEach). */
+let sleepers: ChildProcess[] = [];
+let hostiles: Array<() => Promise<void>> = [];
 
 beforeEach(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-cli-engine-'));
@@ -37,6 +45,10 @@ afterEach(async () => {
   await cli.killAll();
   for (const access of ownEngines) await access.close();
   ownEngines = [];
+  for (const child of sleepers) child.kill('SIGKILL');
+  sleepers = [];
+  for (const close of hostiles) await close();
+  hostiles = [];
   await server.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -52,6 +64,49 @@ function watchEngineOwners(): Map<string, EngineFile> {
   }, 5);
   watchers.push(timer);
   return seen;
+}
+
+/** The pid of a live process that is no engine (as when a dead engine's pid is reused). */
+function unrelatedPid(): number {
+  const child = spawn('sleep', ['600'], { stdio: 'ignore' });
+  sleepers.push(child);
+  return child.pid!;
+}
+
+interface Received {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * A server squatting where a stale engine.json points: it answers 503 to everything (as a starting
+ * engine does) and keeps whatever reaches it. Listens on a TCP port of 127.0.0.1, or on a socket path.
+ */
+async function hostileServer(listenOn: { port: 0 } | { socket: string }): Promise<{ port: number; connections: () => number; received: Received[] }> {
+  const received: Received[] = [];
+  let connections = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: { code: 200, message: 'the engine is starting' } }));
+    });
+  });
+  server.on('connection', () => (connections += 1));
+  await new Promise<void>((resolve) => ('socket' in listenOn ? server.listen(listenOn.socket, resolve) : server.listen(0, '127.0.0.1', resolve)));
+  hostiles.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return { port: 'socket' in listenOn ? 0 : (server.address() as AddressInfo).port, connections: () => connections, received };
 }
 
 function gets(file: string) {
@@ -164,8 +219,12 @@ describe('one engine per data dir, across CLI processes', () => {
     const match = /^http:\/\/127\.0\.0\.1:(\d+)\/#secret=(\S+)$/.exec(printed);
     expect(match, printed).not.toBeNull();
     const holder = readEngineFile(engineFile);
-    expect(holder).toEqual({ pid: serve.pid, port: Number(match![1]), secret: match![2] });
+    expect(holder).toEqual({ pid: serve.pid, port: Number(match![1]), socket: expect.any(String), secret: match![2] });
     expect(fs.statSync(engineFile).mode & 0o777).toBe(0o600);
+    // The hand-off's channel: a socket of serve's own in the 0700 data dir.
+    expect(path.dirname(holder!.socket)).toBe(dataDir);
+    expect(fs.lstatSync(holder!.socket).isSocket()).toBe(true);
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
 
     const owners = watchEngineOwners();
     const started = await cli.run(withData('download', server.urlFor('/via-serve.bin'), '--json'));
@@ -208,6 +267,7 @@ describe('one engine per data dir, across CLI processes', () => {
     const stopped = await serve.exited;
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(fs.existsSync(engineFile)).toBe(false);
+    expect(fs.existsSync(holder!.socket)).toBe(false);
   });
   it('two wait processes taking over a dead process\'s engine.json at once: one drives, the other hands off (never "the engine is starting")', async () => {
     const size = 512 * 1024;
@@ -217,7 +277,7 @@ describe('one engine per data dir, across CLI processes', () => {
     for (let round = 0; round < 3; round += 1) {
       const started = await cli.run(withData('download', server.urlFor('/stale.bin'), '--json'));
       const { token } = jsonLine(started.stdout) as { token: string };
-      fs.writeFileSync(engineFile, JSON.stringify({ pid: 2 ** 22 + 17, port: 1, secret: 'dead' }), { mode: 0o600 });
+      fs.writeFileSync(engineFile, JSON.stringify({ pid: 2 ** 22 + 17, port: 1, socket: path.join(dataDir, `engine-${2 ** 22 + 17}-0.sock`), secret: 'dead' }), { mode: 0o600 });
       server.reset();
       const [ra, rb] = await Promise.all([cli.spawn(withData('wait', token, '--json')).exited, cli.spawn(withData('wait', token, '--json')).exited]);
       expect(ra.code, `round ${round}: ${ra.stdout}${ra.stderr}`).toBe(0);
@@ -236,14 +296,19 @@ describe('one engine per data dir, across CLI processes', () => {
     const holder = await openEngine({ dataDir, mode: 'record' });
     ownEngines.push(holder);
     expect(holder.kind).toBe('local');
+    // Which way each request reached us: the socket (true) or the TCP port (false).
+    const viaSocket: boolean[] = [];
+    if (holder.kind === 'local') holder.host.server.on('request', (req: http.IncomingMessage) => viaSocket.push(isSocketConnection(req.socket)));
     const { token } = await holder.bridge.invoke('download.start', { url: server.urlFor('/rec.bin') });
     const res = await cli.run(withData('wait', token, '--json'), 15_000);
     expect(res.code, res.stderr).toBe(0);
     expect(jsonLine(res.stdout)).toEqual({ token, uri: 'internal://cache/rec.bin', path: path.join(dataDir, 'cache', 'rec.bin') });
     expect(await sha256File(path.join(dataDir, 'cache', 'rec.bin'))).toBe(sha256(body));
-    // It was handed off, not taken over.
+    // It was handed off, not taken over, and over the socket alone.
     expect(readEngineFile(engineFile)?.pid).toBe(process.pid);
     expect(gets('/rec.bin')).toHaveLength(1);
+    expect(viaSocket.length).toBeGreaterThan(0);
+    expect(viaSocket.every(Boolean)).toBe(true);
   });
 
   it('Ctrl-C (SIGINT) of download --wait stops cleanly: exit 130, lock released, task queued and resumable', async () => {
@@ -320,5 +385,113 @@ describe('one engine per data dir, across CLI processes', () => {
     expect(requests[1]!.range).toMatch(/^bytes=\d+-$/);
     expect(server.bytesSentFor('/handover.bin')).toBeLessThanOrEqual(size + MiB);
     expect(fs.existsSync(engineFile)).toBe(false);
+  });
+});
+
+describe('the hand-off goes only to the real engine', () => {
+  it('a stale engine.json naming a live unrelated pid and a squatted port (503 to all): nothing reaches the squatter, the CLI takes over', async () => {
+    server.setFile('/private.bin', { body: Buffer.from('for the user alone\n') });
+    const url = `${server.urlFor('/private.bin')}?token=u-${randomBytes(4).toString('hex')}`;
+    const secret = `stale-${randomBytes(8).toString('hex')}`;
+    const squatter = await hostileServer({ port: 0 });
+    // The same squatter on a socket in the shared temp folder (anyone can create entries there).
+    const squattedSocket = path.join(os.tmpdir(), `vela-squat-${randomBytes(4).toString('hex')}.sock`);
+    const socketSquatter = await hostileServer({ socket: squattedSocket });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const stale = [
+      // As an older version wrote it (no socket): a live pid and a port that answers are not proof.
+      { pid: unrelatedPid(), port: squatter.port, secret },
+      // Naming a socket no engine of ours can have bound.
+      { pid: unrelatedPid(), port: squatter.port, socket: squattedSocket, secret },
+    ];
+    for (const [round, entry] of stale.entries()) {
+      fs.writeFileSync(engineFile, JSON.stringify(entry), { mode: 0o600 });
+      const args = withData('download', url, '-H', 'Authorization: Bearer s3cret', '--json', ...(round === 1 ? ['--wait'] : []));
+      const res = await cli.run(args);
+      expect(res.code, `round ${round}: ${res.stdout}${res.stderr}`).toBe(0);
+      const { token } = jsonLine(res.stdout) as { token: string };
+      expect(token).toMatch(UUID);
+      // Nothing was handed to the squatters: no connection, so neither the secret, the URL nor the header.
+      expect(squatter.received).toEqual([]);
+      expect(squatter.connections()).toBe(0);
+      expect(socketSquatter.received).toEqual([]);
+      expect(socketSquatter.connections()).toBe(0);
+      // The CLI took the data dir over, recorded (round 0) or ran (round 1) the task, and gave it back.
+      expect(fs.existsSync(engineFile)).toBe(false);
+      const listed = jsonLine((await cli.run(withData('list', '--json'))).stdout) as Array<{ token: string; url: string; state: string }>;
+      expect(listed.find((t) => t.token === token)).toMatchObject({ url, state: round === 0 ? 'queued' : 'completed' });
+    }
+    // The user's header went where the user sent it: to the download server.
+    const fetched = gets('/private.bin');
+    expect(fetched.length).toBeGreaterThan(0);
+    for (const r of fetched) expect(r.headers.authorization).toBe('Bearer s3cret');
+    expect(fs.existsSync(squattedSocket)).toBe(true);
+    fs.rmSync(squattedSocket, { force: true });
+  });
+
+  it('a socket file left by a kill -9\'d engine (its pid since reused) is taken over and removed', async () => {
+    const body = randomBytesSeeded(300_000, 29);
+    server.setFile('/after-kill.bin', { body });
+    const serve = cli.spawn(withData('serve'));
+    await serve.until(() => serve.stdout.includes('\n'), 'serve to print its URL');
+    const held = readEngineFile(engineFile)!;
+    expect(held.pid).toBe(serve.pid);
+    serve.child.kill('SIGKILL');
+    await serve.exited;
+    // Left behind: the socket file (nobody listens) and engine.json, whose pid now names a live process.
+    expect(fs.lstatSync(held.socket).isSocket()).toBe(true);
+    fs.writeFileSync(engineFile, JSON.stringify({ ...held, pid: unrelatedPid() }), { mode: 0o600 });
+
+    const started = await cli.run(withData('download', server.urlFor('/after-kill.bin'), '--json'));
+    expect(started.code, started.stderr).toBe(0);
+    const { token } = jsonLine(started.stdout) as { token: string };
+    expect(fs.existsSync(held.socket)).toBe(false);
+    expect(fs.existsSync(engineFile)).toBe(false);
+    expect(fs.readdirSync(dataDir).filter((name) => name.endsWith('.sock'))).toEqual([]);
+
+    const res = await cli.run(withData('wait', token, '--json'));
+    expect(res.code, res.stderr).toBe(0);
+    expect(jsonLine(res.stdout)).toEqual({ token, uri: 'internal://cache/after-kill.bin', path: path.join(dataDir, 'cache', 'after-kill.bin') });
+    expect(await sha256File(path.join(dataDir, 'cache', 'after-kill.bin'))).toBe(sha256(body));
+  });
+
+  it('a data dir path of 150+ characters: the socket lives in a private temp dir, and the hand-off works', async () => {
+    const longDir = path.join(tmp, `long-${'x'.repeat(70)}`, 'y'.repeat(70), 'data');
+    expect(longDir.length).toBeGreaterThan(150);
+    const body = randomBytesSeeded(200_000, 30);
+    server.setFile('/long.bin', { body });
+    const serve = cli.spawn(['serve', '--data-dir', longDir]);
+    await serve.until(() => serve.stdout.includes('\n'), 'serve to print its URL');
+    const held = readEngineFile(path.join(longDir, 'engine.json'))!;
+    expect(held.pid).toBe(serve.pid);
+    expect(held.socket.startsWith(longDir)).toBe(false);
+    expect(Buffer.byteLength(held.socket)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
+    expect(fs.lstatSync(held.socket).isSocket()).toBe(true);
+    const socketDir = fs.lstatSync(path.dirname(held.socket));
+    expect(socketDir.isDirectory()).toBe(true);
+    expect(socketDir.mode & 0o777).toBe(0o700);
+    expect(socketDir.uid).toBe(process.getuid!());
+
+    const started = await cli.run(['download', server.urlFor('/long.bin'), '--json', '--data-dir', longDir]);
+    expect(started.code, started.stderr).toBe(0);
+    const { token } = jsonLine(started.stdout) as { token: string };
+    let rows: Array<{ token: string; state: string }> = [];
+    await waitUntil(
+      async () => {
+        rows = jsonLine((await cli.run(['list', '--json', '--data-dir', longDir])).stdout) as typeof rows;
+        return rows.length === 1 && rows[0]!.state === 'completed';
+      },
+      'serve to complete the task',
+      15_000,
+      100,
+    );
+    expect(rows[0]!.token).toBe(token);
+    // Handed to serve, never taken from it.
+    expect(readEngineFile(path.join(longDir, 'engine.json'))?.pid).toBe(serve.pid);
+    expect(await sha256File(path.join(longDir, 'cache', 'long.bin'))).toBe(sha256(body));
+
+    serve.child.kill('SIGTERM');
+    expect((await serve.exited).code).toBe(0);
+    expect(fs.existsSync(held.socket)).toBe(false);
   });
 });

@@ -6,11 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpBridge } from '../../src-shared/http-bridge.js';
 import { openEngine, type LocalAccess } from '../../src-main/host/access.js';
 import { acquireEngineLock, readEngineFile } from '../../src-main/host/engine-lock.js';
+import { socketFetch } from '../../src-main/host/engine-socket.js';
 
-/** Raw HTTP so the test controls Host and Origin exactly (fetch would fill them in). */
-function raw(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }) {
+/** Raw HTTP so the test controls Host and Origin exactly (fetch would fill them in); a string `port` is a socket path. */
+function raw(port: number | string, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'POST', path: options.path, headers: options.headers }, (res) => {
+    const target = typeof port === 'string' ? { socketPath: port } : { host: '127.0.0.1', port };
+    const req = http.request({ ...target, method: options.method ?? 'POST', path: options.path, headers: options.headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (body += chunk));
@@ -42,10 +44,44 @@ describe('browser host API', () => {
 
   it('publishes itself in engine.json (0600) and removes it when closed', async () => {
     const file = path.join(dir, 'engine.json');
-    expect(readEngineFile(file)).toEqual({ pid: process.pid, port: access.host.port, secret: access.secret });
+    expect(readEngineFile(file)).toEqual({ pid: process.pid, port: access.host.port, socket: access.host.socketPath, secret: access.secret });
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const socket = access.host.socketPath!;
+    expect(path.dirname(socket)).toBe(dir);
+    expect(fs.statSync(socket).isSocket()).toBe(true);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
     await access.close();
     expect(fs.existsSync(file)).toBe(false);
+    expect(fs.existsSync(socket)).toBe(false);
+  });
+
+  it('serves the API on its socket too: the secret is still required, and the one Host there is localhost', async () => {
+    const socket = access.host.socketPath!;
+    const ok = await raw(socket, { path: '/api/engine.info', headers: { authorization: `Bearer ${access.secret}`, host: 'localhost' }, body: '{}' });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).value.pid).toBe(process.pid);
+    expect((await raw(socket, { path: '/api/engine.info', headers: { host: 'localhost' }, body: '{}' })).status).toBe(401);
+    expect((await raw(socket, { path: '/api/engine.info', headers: { host: 'localhost', authorization: 'Bearer nope' }, body: '{}' })).status).toBe(401);
+    for (const foreign of [host(), 'evil.example', 'localhost:80']) {
+      const res = await raw(socket, { path: '/api/engine.info', headers: { authorization: `Bearer ${access.secret}`, host: foreign }, body: '{}' });
+      expect(res.status, foreign).toBe(421);
+    }
+    // ...and `Host: localhost` is no pass on the TCP port.
+    expect((await raw(access.host.port, { path: '/api/engine.info', headers: { authorization: `Bearer ${access.secret}`, host: 'localhost' }, body: '{}' })).status).toBe(421);
+
+    // The typed client over the socket: calls, the long wait, and the event stream.
+    const bridge = httpBridge({ baseUrl: 'http://localhost', secret: access.secret, fetch: socketFetch(socket) });
+    const seen: string[] = [];
+    const off = bridge.on('task.updated', (task) => seen.push(task.state));
+    await new Promise((r) => setTimeout(r, 100));
+    const { token } = await bridge.invoke('download.start', { url: 'http://127.0.0.1:9/never' });
+    await bridge.invoke('tasks.pause', { token });
+    const waited = bridge.invoke('tasks.wait', { token }).catch((error: unknown) => error);
+    await new Promise((r) => setTimeout(r, 100));
+    await bridge.invoke('tasks.cancel', { token });
+    expect(await waited).toMatchObject({ code: 1000, message: 'cancelled' });
+    off();
+    expect(seen.length).toBeGreaterThan(0);
   });
 
   it('answers 401 to any /api/ path without the secret, known or not', async () => {
@@ -129,7 +165,7 @@ describe('engine.json lock', () => {
     const file = path.join(dir, 'engine.json');
     // A pid that cannot be alive.
     fs.writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 17, port: 1, secret: 'old' }));
-    const lock = await acquireEngineLock(file, { pid: process.pid, port: 5, secret: 'mine' });
+    const lock = await acquireEngineLock(file, { pid: process.pid, port: 5, socket: path.join(dir, 'none.sock'), secret: 'mine' });
     expect(lock.acquired).toBe(true);
     expect(readEngineFile(file)?.secret).toBe('mine');
     if (lock.acquired) lock.release();
