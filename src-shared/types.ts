@@ -96,7 +96,9 @@ export interface MediaItem {
   name: string;
   uri: string;
   size: number;
+  /** The type its bytes have (file-type's magic numbers, or SVG text), never the server's or the name's; null when unrecognised. */
   mime: string | null;
+  /** Decided from the bytes as `mime` is: only 'image', 'video' and 'audio' may move to the gallery. */
   kind: MediaKindOrOther;
   modifiedAt: number;
   /** The task that downloaded it, when one did. */

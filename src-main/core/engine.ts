@@ -321,14 +321,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#settleWaiters(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
   }
 
-  /** Move a completed image, video or audio file from the cache to the gallery folders. */
+  /** Move a completed image, video or audio file (by its bytes, not task.mime: gallery.ts) from the cache to the gallery folders. */
   async moveToGallery(token: unknown, galleryHome?: string): Promise<{ token: string; path: string }> {
     const task = this.get(token);
     if (task.state !== 'completed' || !task.path) throw new VelaError(FailCode.IllegalArgument, `the task has not completed (state ${task.state})`);
     if (task.galleryPath) throw new VelaError(FailCode.IllegalArgument, `already moved to the gallery: ${task.galleryPath}`);
     if (!fs.existsSync(task.path)) throw new VelaError(FailCode.DownloadFailed, `the file is no longer in the cache: ${task.path}`);
     const dirs = galleryDirs({ home: galleryHome ?? this.#options.galleryHome, overrides: this.settings.galleryDirs, env: this.#options.env });
-    const moved = await moveToGallery(task.path, dirs, task.mime);
+    const moved = await moveToGallery(task.path, dirs);
     this.#update(task, { galleryPath: moved, path: moved }, true);
     return { token: task.token, path: moved };
   }

@@ -1,14 +1,16 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import mime from 'mime-types';
 import { FailCode, VelaError, toErrorData, type ErrorData } from '../../src-shared/codes.js';
 import type { StoragePartition } from '../../src-shared/profiles.js';
 import type { MediaItem, MediaRef } from '../../src-shared/types.js';
 import { toInternalUri } from '../../src-shared/uri.js';
 import type { Engine } from './engine.js';
-import { mediaKind, moveToGallery } from './gallery.js';
+import { moveToGallery, sniffMedia, type MediaSniff } from './gallery.js';
 import { galleryDirs, resolveInside } from './paths.js';
+
+/** How many files a list stats and sniffs at once. */
+const LIST_PARALLEL = 8;
 
 /**
  * The media library: what landed in the app cache (and the mass partition), by name, never by path.
@@ -16,6 +18,13 @@ import { galleryDirs, resolveInside } from './paths.js';
  * partition are refused; `.partial/` (files in progress) is never listed or served.
  */
 export class MediaLibrary {
+  /**
+   * Each file's verdict from its bytes (gallery.ts `sniffMedia`), kept per path while its size and
+   * mtime stay the same, so listing a thousand files reads each one once, not on every list. Only
+   * files the last list saw are kept. The list only shows the verdict: a move sniffs the file again.
+   */
+  #verdicts = new Map<string, { size: number; mtimeMs: number; sniff: MediaSniff }>();
+
   constructor(private readonly engine: Engine) {}
 
   partitionDir(partition: StoragePartition): string {
@@ -26,6 +35,7 @@ export class MediaLibrary {
     const owners = new Map<string, string>();
     for (const task of this.engine.list()) if (task.state === 'completed' && task.path && !task.galleryPath) owners.set(task.path, task.token);
     const items: MediaItem[] = [];
+    const seen = new Map<string, { size: number; mtimeMs: number; sniff: MediaSniff }>();
     for (const partition of ['cache', 'mass'] as const) {
       const dir = this.partitionDir(partition);
       let entries: Dirent[];
@@ -34,26 +44,45 @@ export class MediaLibrary {
       } catch {
         continue;
       }
-      for (const entry of entries) {
-        // Dot files are ours (in-progress partials, staging copies), not the user's media.
-        if (!entry.isFile() || entry.name.startsWith('.')) continue;
-        const file = path.join(dir, entry.name);
-        const stat = await fs.stat(file).catch(() => undefined);
-        if (!stat) continue;
-        const type = mime.lookup(entry.name) || null;
-        items.push({
-          partition,
-          name: entry.name,
-          uri: toInternalUri(partition, entry.name),
-          size: stat.size,
-          mime: type,
-          kind: mediaKind(entry.name, type ?? undefined) ?? 'other',
-          modifiedAt: stat.mtimeMs,
-          token: owners.get(file),
-        });
+      // Dot files are ours (in-progress partials, staging copies), not the user's media.
+      const files = entries.filter((entry) => entry.isFile() && !entry.name.startsWith('.')).map((entry) => entry.name);
+      // A few files at a time: a first list of a full cache sniffs each one (~1 ms of CPU apiece).
+      for (let start = 0; start < files.length; start += LIST_PARALLEL) {
+        const batch = files.slice(start, start + LIST_PARALLEL);
+        await Promise.all(
+          batch.map(async (name) => {
+            const file = path.join(dir, name);
+            const stat = await fs.stat(file).catch(() => undefined);
+            if (!stat) return;
+            const sniff = await this.#sniff(file, stat.size, stat.mtimeMs);
+            if (sniff) seen.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, sniff });
+            items.push({
+              partition,
+              name,
+              uri: toInternalUri(partition, name),
+              size: stat.size,
+              mime: sniff?.mime ?? null,
+              kind: sniff?.kind ?? 'other',
+              modifiedAt: stat.mtimeMs,
+              token: owners.get(file),
+            });
+          }),
+        );
       }
     }
-    return items.sort((a, b) => b.modifiedAt - a.modifiedAt);
+    this.#verdicts = seen;
+    return items.sort((a, b) => b.modifiedAt - a.modifiedAt || a.partition.localeCompare(b.partition) || a.name.localeCompare(b.name));
+  }
+
+  /** The cached verdict while size and mtime match, else a fresh one; undefined (listed as 'other', not cached) when the file cannot be read. */
+  async #sniff(file: string, size: number, mtimeMs: number): Promise<MediaSniff | undefined> {
+    const known = this.#verdicts.get(file);
+    if (known && known.size === size && known.mtimeMs === mtimeMs) return known.sniff;
+    try {
+      return await sniffMedia(file);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The absolute path of an existing media file, or a 202 when the name would leave its partition. */

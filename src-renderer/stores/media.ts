@@ -35,6 +35,8 @@ export const useMedia = defineStore('media', () => {
 
   const visible = computed(() => (filter.value === 'all' ? items.value : items.value.filter((i) => i.kind === filter.value)));
   const selectedItems = computed(() => items.value.filter((i) => selected.value.has(mediaKey(i))));
+  /** Selected files whose bytes are not image, video or audio (the engine's verdict): move to gallery would refuse them. */
+  const selectedNotMedia = computed(() => selectedItems.value.filter((i) => i.kind === 'other'));
   const allVisibleSelected = computed(() => visible.value.length > 0 && visible.value.every((i) => selected.value.has(mediaKey(i))));
   const totalSize = computed(() => items.value.reduce((sum, i) => sum + i.size, 0));
 
@@ -197,6 +199,7 @@ export const useMedia = defineStore('media', () => {
     moved,
     visible,
     selectedItems,
+    selectedNotMedia,
     allVisibleSelected,
     totalSize,
     load,

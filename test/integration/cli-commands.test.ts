@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliRunner, jsonLine, UUID, type CliRunner } from '../helpers/cli.js';
+import { mediaBytes } from '../helpers/media-bytes.js';
 import { randomBytesSeeded, sha256, sha256File, startServer, type TestServer } from '../helpers/server.js';
 
 let tmp: string;
@@ -276,7 +277,7 @@ describe('devices, list', () => {
 
 describe('move-to-gallery', () => {
   it('moves a finished .png under DIR/Pictures/Vela Companion/ and prints {token, path}', async () => {
-    const png = randomBytesSeeded(4_096, 11);
+    const png = mediaBytes('png', 4_096, 11); // real PNG bytes: the bytes decide, not the Content-Type
     server.setFile('/img/photo.png', { body: png, contentType: 'image/png' });
     const done = jsonLine((await cli.run(withData('download', server.urlFor('/img/photo.png'), '--wait', '--json'))).stdout) as { token: string; path: string };
     const gallery = path.join(tmp, 'gallery');

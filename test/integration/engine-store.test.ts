@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FailCode } from '../../src-shared/codes.js';
 import { openStore } from '../../src-main/core/store.js';
 import { createHarness, rejection, type EngineHarness } from '../helpers/engine.js';
+import { mediaBytes } from '../helpers/media-bytes.js';
 import { randomBytesSeeded, sha256, sha256File, startServer, type TestServer } from '../helpers/server.js';
 
 let h: EngineHarness;
@@ -104,7 +105,7 @@ describe('move to gallery', () => {
   });
 
   it('moves a .png to <home>/Pictures/Vela Companion and out of the cache', async () => {
-    const body = randomBytesSeeded(20_000, 61);
+    const body = mediaBytes('png', 20_000, 61); // real PNG bytes: the bytes decide, not the Content-Type
     server.setFile('/shot.png', { body, contentType: 'image/png' });
     const { token } = h.engine.download({ url: server.urlFor('/shot.png') });
     const r = await h.engine.whenDone(token);

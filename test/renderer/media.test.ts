@@ -2,7 +2,8 @@
 /**
  * The Media view over the real engine: files a download put in the cache appear as a grid with
  * previews (an <img> for images, inline players for video and audio), sizes and types; multi-select
- * deletes; move to gallery shows where each file went; a non-media file is refused with 202.
+ * deletes; move to gallery shows where each file went; a file whose bytes are not media cannot be moved
+ * (the button says why) and the engine refuses it with 202.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,9 @@ import NoticeList from '../../src-renderer/components/NoticeList.vue';
 import { i18n } from '../../src-renderer/i18n/index.js';
 import { useNotices } from '../../src-renderer/stores/notices.js';
 import MediaView from '../../src-renderer/views/MediaView.vue';
-import { randomBytesSeeded, startServer, type TestServer } from '../helpers/server.js';
+import { useMedia } from '../../src-renderer/stores/media.js';
+import { DESKTOP_ENTRY, mediaBytes } from '../helpers/media-bytes.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 import { createHarness, flush, type Harness } from './harness.js';
 
 let h: Harness;
@@ -23,21 +26,23 @@ let server: TestServer;
 let wrapper: VueWrapper | undefined;
 const tempDirs: string[] = [];
 
+// Real media bytes: the engine judges a file by its bytes, never by the Content-Type or the name.
 const FILES = {
-  'pic.png': { size: 2048, type: 'image/png' },
-  'clip.mp4': { size: 5000, type: 'video/mp4' },
-  'song.mp3': { size: 3 * 1024 * 1024, type: 'audio/mpeg' },
-  'notes.txt': { size: 10, type: 'text/plain' },
+  'pic.png': { size: 2048, type: 'image/png', body: mediaBytes('png', 2048, 1) },
+  'clip.mp4': { size: 5000, type: 'video/mp4', body: mediaBytes('mp4', 5000, 2) },
+  'song.mp3': { size: 3 * 1024 * 1024, type: 'audio/mpeg', body: mediaBytes('mp3', 3 * 1024 * 1024, 3) },
+  'notes.txt': { size: 10, type: 'text/plain', body: Buffer.from('just notes') },
+  // A server's lie: text served as image/png under an image's name.
+  'fake.png': { size: DESKTOP_ENTRY.length, type: 'image/png', body: DESKTOP_ENTRY },
+  // And the other way round: a PNG served as a blob under a name that says nothing.
+  'photo.bin': { size: 3000, type: 'application/octet-stream', body: mediaBytes('png', 3000, 4) },
 } as const;
 type FileName = keyof typeof FILES;
 
 beforeEach(async () => {
   h = createHarness();
   server = await startServer();
-  let seed = 1;
-  for (const [name, file] of Object.entries(FILES)) {
-    server.setFile(`/${name}`, { body: randomBytesSeeded(file.size, seed++), contentType: file.type });
-  }
+  for (const [name, file] of Object.entries(FILES)) server.setFile(`/${name}`, { body: file.body, contentType: file.type });
 });
 
 afterEach(async () => {
@@ -77,7 +82,7 @@ async function select(w: VueWrapper, ...list: string[]): Promise<void> {
 
 describe('Media view', () => {
   it('shows each cached file with its preview, size and type', async () => {
-    for (const name of Object.keys(FILES) as FileName[]) await download(name);
+    for (const name of ['pic.png', 'clip.mp4', 'song.mp3', 'notes.txt'] as const) await download(name);
     const w = mountView();
     await until(() => names(w).length === 4, 'four media items');
 
@@ -175,26 +180,86 @@ describe('Media view', () => {
     expect(task?.galleryPath).toBe(path.join(dirs.image, 'pic.png'));
   });
 
-  it('refuses to move a file that is not media, with the 202 message, and keeps it', async () => {
+  it('judges by the bytes: text served as image/png is not previewed or movable; a PNG named photo.bin is', async () => {
+    for (const name of ['fake.png', 'photo.bin'] as const) await download(name);
+    const w = mountView();
+    await until(() => names(w).length === 2, 'two items');
+
+    const fake = card(w, 'fake.png');
+    expect(fake.attributes('data-kind')).toBe('other');
+    expect(fake.find('img, video, audio').exists()).toBe(false);
+    expect(fake.find('[data-testid="media-kind"]').attributes('title')).toContain('Not an image, video or audio file by its bytes');
+    const photo = card(w, 'photo.bin');
+    expect(photo.attributes('data-kind')).toBe('image');
+    expect(photo.find('[data-testid="media-image"]').exists()).toBe(true);
+    expect(photo.find('[data-testid="media-type"]').text()).toBe('image/png');
+    expect(photo.find('[data-testid="media-kind"]').attributes('title')).toBeUndefined();
+  });
+
+  it('disables move while the selection holds a file that is not media, and says why', async () => {
+    for (const name of ['pic.png', 'fake.png', 'notes.txt'] as const) await download(name);
+    const w = mountView();
+    await until(() => names(w).length === 3, 'three items');
+    const move = () => w.find('[data-testid="media-move"]');
+    expect(move().attributes('title')).toContain('Images go to Pictures');
+
+    await select(w, 'pic.png');
+    expect(move().attributes('disabled')).toBeUndefined();
+    await select(w, 'fake.png');
+    expect(move().attributes('disabled')).toBeDefined();
+    expect(move().attributes('title')).toBe(
+      'fake.png is not an image, video or audio file by its bytes (whatever its name or the server said), so it stays in the cache. Deselect it to move the rest.',
+    );
+    await select(w, 'notes.txt');
+    expect(move().attributes('title')).toMatch(/^(fake\.png, notes\.txt|notes\.txt, fake\.png) are not image, video or audio files by their bytes/);
+
+    i18n.global.locale.value = 'zh-CN';
+    await flush();
+    expect(move().attributes('title')).toMatch(/^按文件内容判断，.+ 不是图片、视频或音频/);
+    i18n.global.locale.value = 'en';
+    await flush();
+
+    await card(w, 'fake.png').find('[data-testid="media-select"]').setValue(false);
+    await card(w, 'notes.txt').find('[data-testid="media-select"]').setValue(false);
+    expect(move().attributes('disabled')).toBeUndefined();
+    expect(move().attributes('title')).toContain('Images go to Pictures');
+  });
+
+  it('a move that reaches the engine anyway is refused with the 202 message, and the file is kept', async () => {
     const gallery = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-gallery-'));
     tempDirs.push(gallery);
     await h.bridge.invoke('settings.set', { galleryDirs: { image: gallery, video: gallery, audio: gallery } });
-    await download('notes.txt');
+    await download('fake.png');
     const w = mountView();
-    await until(() => names(w).length === 1, 'the text file');
+    await until(() => names(w).length === 1, 'the fake image');
 
-    await select(w, 'notes.txt');
-    await w.find('[data-testid="media-move"]').trigger('click');
+    await useMedia().moveToGallery([{ partition: 'cache', name: 'fake.png' }]);
     await until(() => w.find('[data-testid="notice"]').exists(), 'a notice');
     const notice = w.find('[data-testid="notice"]').text();
     expect(notice).toContain('Error 202');
-    expect(notice).toContain('not a media file: notes.txt');
+    expect(notice).toContain('not a media file: fake.png: its bytes are not an image, video or audio file');
     expect(notice).not.toMatch(/\bat .+:\d+:\d+/); // no stack
     expect(useNotices().items.at(-1)?.code).toBe(202);
     expect(w.find('[data-testid="media-moved-list"]').exists()).toBe(false);
-    expect(names(w)).toEqual(['notes.txt']);
-    expect(fs.existsSync(cacheFile('notes.txt'))).toBe(true);
+    expect(names(w)).toEqual(['fake.png']);
+    expect(fs.readFileSync(cacheFile('fake.png'))).toEqual(DESKTOP_ENTRY);
     expect(fs.readdirSync(gallery)).toEqual([]);
+  });
+
+  it('moves a PNG named photo.bin into the image folder as photo.png', async () => {
+    const gallery = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-gallery-'));
+    tempDirs.push(gallery);
+    const dirs = { image: path.join(gallery, 'img'), video: path.join(gallery, 'vid'), audio: path.join(gallery, 'aud') };
+    await h.bridge.invoke('settings.set', { galleryDirs: dirs });
+    await download('photo.bin');
+    const w = mountView();
+    await until(() => names(w).length === 1, 'the photo');
+    await select(w, 'photo.bin');
+    await w.find('[data-testid="media-move"]').trigger('click');
+    await until(() => w.findAll('[data-testid="media-moved-path"]').length === 1, 'the moved path');
+    expect(w.find('[data-testid="media-moved-path"]').text()).toBe(path.join(dirs.image, 'photo.png'));
+    expect(fs.readFileSync(path.join(dirs.image, 'photo.png'))).toEqual(FILES['photo.bin'].body);
+    expect(fs.existsSync(dirs.video)).toBe(false);
   });
 
   it('filters by type', async () => {
