@@ -13,6 +13,7 @@ import { Engine } from '../../src-main/core/engine.js';
 import { openStore } from '../../src-main/core/store.js';
 import { ENGINE_DEFAULTS, KiB, MiB, sizeOf, waitFor } from '../helpers/engine.js';
 import { randomBytesSeeded, startServer, type TestServer } from '../helpers/server.js';
+import { mediaBytes } from '../helpers/media-bytes.js';
 
 const modeOf = (file: string): string => (fs.lstatSync(file).mode & 0o777).toString(8).padStart(3, '0');
 
@@ -154,7 +155,7 @@ describe.skipIf(process.platform === 'win32')('files at rest are the user alone'
 
   it('a file moved to the gallery takes the folder usual mode (0644 under umask 022), not the cache 0600', async () => {
     const e = open();
-    server.setFile('/shot.png', { body: randomBytesSeeded(20 * KiB, 4), contentType: 'image/png' });
+    server.setFile('/shot.png', { body: mediaBytes('png', 20 * KiB, 4), contentType: 'image/png' });
     const { token } = e.download({ url: secretUrl('/shot.png'), header });
     const r = await e.whenDone(token);
     expect(modeOf(r.path)).toBe('600');
