@@ -11,7 +11,7 @@ import { isFinished, type DownloadResult, type Settings, type TaskProgress, type
 import { toInternalUri } from '../../src-shared/uri.js';
 import { validateFilename, validateHeaders, validateSha256, validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
-import { chooseFilename, commitFile } from './filename.js';
+import { chooseFilename } from './filename.js';
 import { moveToGallery } from './gallery.js';
 import { adjustHeapPolicy } from './heap-policy.js';
 import { Journal } from './journal.js';
@@ -24,6 +24,7 @@ import type { TaskStore } from './store.js';
 import { RateLimiter } from './throttle.js';
 import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
 import { withoutOriginBound } from './origin-bound.js';
+import { commitFile } from './place-file.js';
 import { AttemptFailure, runAttempt, type PartialMeta } from './transfer.js';
 
 /**

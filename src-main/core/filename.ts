@@ -1,7 +1,6 @@
 import path from 'node:path';
 import mime from 'mime-types';
-import { moveIntoFreeName } from './place-file.js';
-import { PRIVATE_DIR_MODE } from './private-files.js';
+import { isWindowsDeviceName, LONE_SURROGATE_SOURCE, MAX_FILENAME_BYTES } from '../../src-shared/validate.js';
 
 /**
  * File naming as browsers do it (API.md §4): Content-Disposition (RFC 6266, judged on the greenbytes
@@ -16,7 +15,7 @@ import { PRIVATE_DIR_MODE } from './private-files.js';
  * as ISO-8859-1 (attwithfn2231utf8-bad), knows no other charset, and has no RFC 2231 continuations.
  */
 
-const MAX_NAME_BYTES = 255;
+const MAX_NAME_BYTES = MAX_FILENAME_BYTES;
 /** An "extension" longer than this is not one worth keeping when a name has to be shortened. */
 const MAX_EXT_BYTES = 32;
 const FALLBACK_NAME = 'download';
@@ -272,9 +271,8 @@ const WHITESPACE_CONTROLS = /[\t\n\r\v\f]/g;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
 /** Invisible and bidirectional formatting characters (`invoice\u202Efdp.exe` shows as `invoiceexe.pdf`). */
 const INVISIBLE_CHARS = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
-const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/** Windows device names, reserved with any extension (`CON.txt`, `nul.tar.gz`) and any case. */
-const RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)$/i;
+/** The quick-app rule's lone surrogates (src-shared/validate.ts), every one of them. */
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE_SOURCE, 'g');
 const EDGE_JUNK = /^[\s.]+|[\s.]+$/gu;
 
 /** Splits off the last extension (`a.tar.gz` → `a.tar` + `.gz`); a dotfile (`.env`) has none. */
@@ -332,8 +330,8 @@ export function sanitizeName(name: string): string | undefined {
     .replace(EDGE_JUNK, '');
   if (!s) return undefined;
   s = fitName(s, MAX_NAME_BYTES).replace(EDGE_JUNK, '');
-  const base = (s.split('.')[0] as string).trimEnd();
-  if (RESERVED_NAMES.test(base)) s = fitName(`_${s}`, MAX_NAME_BYTES);
+  // A Windows device name is refused when given (validate.ts) and prefixed when it comes from the network.
+  if (isWindowsDeviceName(s)) s = fitName(`_${s}`, MAX_NAME_BYTES);
   // Nothing but replacement characters and dots is no name at all (`???` → `___`).
   if (!s || /^[_.\s]*$/u.test(s)) return undefined;
   return s;
@@ -415,13 +413,4 @@ export function numberedName(name: string, n: number): string {
   if (byteLength(ext) > MAX_EXT_BYTES) [stem, ext] = [name, ''];
   const room = MAX_NAME_BYTES - byteLength(suffix) - byteLength(ext);
   return truncateUtf8(stem, room) + suffix + ext;
-}
-
-/**
- * Move a finished partial file to `dir/name`, or the first free `name-N.ext`, without ever overwriting
- * an existing file, even when two callers race. Returns the chosen name. Creates `dir` if missing, 0700
- * (the cache and `mass/download` are the user's alone; the file keeps the partial file's 0600).
- */
-export async function commitFile(partialPath: string, dir: string, name: string): Promise<string> {
-  return path.basename(await moveIntoFreeName(partialPath, dir, name, { dirMode: PRIVATE_DIR_MODE }));
 }

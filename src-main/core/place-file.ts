@@ -3,6 +3,7 @@ import fs, { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { numberedName } from './filename.js';
+import { PRIVATE_DIR_MODE } from './private-files.js';
 
 /**
  * Putting a file under a free name in a folder without ever overwriting one, and without ever losing
@@ -158,3 +159,12 @@ export async function moveIntoFreeName(source: string, dir: string, name: string
 }
 
 export const errnoCode = errorCode;
+
+/**
+ * Move a finished partial file to `dir/name`, or the first free `name-N.ext`, without ever overwriting
+ * an existing file, even when two callers race. Returns the chosen name. Creates `dir` if missing, 0700
+ * (the cache and `mass/download` are the user's alone; the file keeps the partial file's 0600).
+ */
+export async function commitFile(partialPath: string, dir: string, name: string): Promise<string> {
+  return path.basename(await moveIntoFreeName(partialPath, dir, name, { dirMode: PRIVATE_DIR_MODE }));
+}

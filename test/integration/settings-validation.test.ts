@@ -17,6 +17,7 @@ import { createRouter } from '../../src-main/router/handlers.js';
 import type { Router } from '../../src-main/router/router.js';
 import { createHarness, ENGINE_DEFAULTS, thrown, type EngineHarness } from '../helpers/engine.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { mediaBytes } from '../helpers/media-bytes.js';
 
 let h: EngineHarness;
 let router: Router;
@@ -152,7 +153,7 @@ describe('a store written by an older version that took anything', () => {
 
     // The engine keeps working, and the image goes to the default folder, not to Pictures/Vela beside
     // wherever the engine was started.
-    server.setFile('/face.png', { body: Buffer.from('89504e470d0a1a0a', 'hex'), contentType: 'image/png' });
+    server.setFile('/face.png', { body: mediaBytes('png'), contentType: 'image/png' });
     const done = await engine.whenDone(engine.download({ url: server.urlFor('/face.png') }).token);
     const moved = await engine.moveToGallery(engine.list()[0]!.token);
     expect(moved.path).toBe(path.join(home, 'Pictures', 'Vela Companion', path.basename(done.path)));

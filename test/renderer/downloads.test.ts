@@ -505,6 +505,40 @@ describe('Downloads view', () => {
     expect(harness.engine.list()).toHaveLength(0);
   });
 
+  it('shows field errors from the shared argument rules as the user types, in their language, and sends nothing until fixed', async () => {
+    const w = await mountView();
+    await w.get('[data-testid="download-url"]').setValue(server.urlFor('/small.bin'));
+    await w.get('[data-testid="download-filename"]').setValue('../face.bin');
+    await w.get('[data-testid="download-sha256"]').setValue('abc');
+    expect(w.get('[data-testid="download-filename-error"]').text()).toBe('The file name cannot contain "..".');
+    expect(w.get('[data-testid="download-sha256-error"]').text()).toBe('A SHA-256 checksum is 64 hexadecimal digits.');
+    expect(w.get('[data-testid="download-submit"]').attributes('disabled')).toBeDefined();
+    await w.get('[data-testid="download-filename"]').setValue('con.txt');
+    expect(w.get('[data-testid="download-filename-error"]').text()).toContain('reserved on Windows');
+    await w.get('[data-testid="header-add"]').trigger('click');
+    await w.get('[data-testid="header-name"]').setValue('Bad Name');
+    await w.get('[data-testid="header-value"]').setValue('x');
+    expect(w.get('[data-testid="download-header-error"]').text()).toContain('A header name may use only');
+    i18n.global.locale.value = 'zh-CN';
+    try {
+      await nextTick();
+      expect(w.get('[data-testid="download-filename-error"]').text()).toBe('该名称在 Windows 上是保留名（CON、NUL、COM1…），请换一个。');
+    } finally {
+      i18n.global.locale.value = 'en';
+    }
+    await w.get('[data-testid="download-url"]').trigger('keydown', { key: 'Enter' });
+    await flush();
+    expect(harness.engine.list()).toHaveLength(0);
+    // Fixed: it goes, with the name as typed.
+    await w.get('[data-testid="download-filename"]').setValue('face.bin');
+    await w.get('[data-testid="download-sha256"]').setValue('');
+    await w.get('[data-testid="header-name"]').setValue('X-Name');
+    expect(w.find('[data-testid="download-filename-error"]').exists()).toBe(false);
+    await w.get('[data-testid="download-url"]').trigger('keydown', { key: 'Enter' });
+    const token = await onlyToken();
+    expect(harness.engine.get(token).requestedFilename).toBe('face.bin');
+  });
+
   it('shows 203 from the engine when the active device profile cannot download', async () => {
     const w = await mountView();
     await harness.bridge.invoke('settings.set', { activeProfile: 'band-8-pro' });

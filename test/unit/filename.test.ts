@@ -30,13 +30,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateFilename } from '../../src-shared/validate.js';
 import {
   chooseFilename,
-  commitFile,
   ensureExtension,
   filenameFromContentDisposition,
   filenameFromUrl,
   numberedName,
   sanitizeName,
 } from '../../src-main/core/filename.js';
+import { commitFile } from '../../src-main/core/place-file.js';
 
 /** Fault injection for commitFile's fallbacks; off unless a test turns it on. */
 const faults = vi.hoisted(() => ({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FailCode, VelaError, toErrorData } from '../../src-shared/codes.js';
 import { BUILTIN_PROFILES } from '../../src-shared/profiles.js';
 import { encodeUriSegment, parseInternalUri, toInternalUri } from '../../src-shared/uri.js';
-import { validateFilename, validateHeaders, validateToken, validateUrl } from '../../src-shared/validate.js';
+import { argumentProblem, filenameSchema, headerSchema, urlSchema, validateFilename, validateHeaders, validateToken, validateUrl } from '../../src-shared/validate.js';
 
 const codeOf = (fn: () => unknown): number | undefined => {
   try {
@@ -104,5 +104,22 @@ describe('gallery home over the contract', () => {
     for (const bad of ['relative/dir', '../up', '', '/a\0b']) {
       expect(galleryInputSchema.safeParse({ token: 't', galleryHome: bad }).success, bad).toBe(false);
     }
+  });
+});
+
+describe('argument rules as schemas', () => {
+  it('keeps a header named __proto__ as a header (it used to set the object\'s prototype and vanish)', () => {
+    const headers = validateHeaders('{"__proto__": "x", "constructor": "y"}');
+    expect(Object.keys(headers).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+  });
+
+  it('names the rule of each refusal, so a window can say it in its language', () => {
+    expect(argumentProblem(filenameSchema, 'a/../b')).toEqual({ rule: 'filename.dotdot', message: 'filename may not contain "..": "a/../b"' });
+    expect(argumentProblem(filenameSchema, 'NUL .tar.gz')?.rule).toBe('filename.reserved');
+    expect(argumentProblem(headerSchema, { 'a b': 'x' })?.rule).toBe('header.name');
+    expect(argumentProblem(headerSchema, { a: 'x\ny' })?.rule).toBe('header.crlf');
+    expect(argumentProblem(urlSchema, 'ftp://x/')?.rule).toBe('url.scheme');
+    expect(argumentProblem(filenameSchema, 'face.png')).toBeUndefined();
   });
 });

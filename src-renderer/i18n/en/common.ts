@@ -17,5 +17,33 @@ export default {
     missingTitle: 'Open the link that `vela-companion serve` printed',
     missingBody: 'This page holds no session. For your safety the key to this app travels only in the link that `serve` printed in its terminal (the part after #secret=), never in a cookie. Open that link in this tab; a reload keeps working afterwards. If `serve` was restarted, use the new link it printed.',
   },
+  rules: {
+    url: {
+      required: 'Enter a link (http or https).',
+      tooLong: 'This link is too long (at most 64 KiB).',
+      invalid: 'This is not a valid link.',
+      scheme: 'Only http and https links can be downloaded.',
+      noHost: 'This link has no host name.',
+    },
+    header: {
+      notObject: 'Headers must be name: value pairs.',
+      tooMany: 'Too many headers (at most 256).',
+      name: 'A header name may use only letters, digits and ! # {\'$\'} % & \' * + - . ^ _ ` {\'|\'} ~ (no spaces or colons).',
+      valueType: 'Each header needs a text value.',
+      crlf: 'A header value cannot contain line breaks.',
+      valueChars: 'A header value cannot contain control characters or characters outside Latin-1.',
+    },
+    filename: {
+      type: 'The file name must be text.',
+      dotdot: 'The file name cannot contain "..".',
+      chars: 'The file name cannot contain / \\ " \' : {\'|\'} * ? < > or control characters.',
+      empty: 'The file name is empty.',
+      reserved: 'This name is reserved on Windows (CON, NUL, COM1…): choose another.',
+      surrogate: 'The file name is not valid Unicode.',
+      tooLong: 'The file name is longer than 255 bytes.',
+    },
+    token: { required: 'A token is required.' },
+    sha256: { format: 'A SHA-256 checksum is 64 hexadecimal digits.' },
+  },
   units: { perSecond: '{size}/s', left: '{time} left' },
 };

@@ -17,5 +17,33 @@ export default {
     missingTitle: '请打开 `vela-companion serve` 打印的链接',
     missingBody: '此页面没有会话。为了安全，访问本应用的密钥只随 `serve` 在终端中打印的链接传递（#secret= 之后的部分），从不放在 Cookie 中。请在此标签页中打开该链接；之后刷新页面仍然可用。如果 `serve` 已重新启动，请使用它新打印的链接。',
   },
+  rules: {
+    url: {
+      required: '请输入链接（http 或 https）。',
+      tooLong: '链接过长（最多 64 KiB）。',
+      invalid: '这不是有效的链接。',
+      scheme: '只能下载 http 和 https 链接。',
+      noHost: '链接中没有主机名。',
+    },
+    header: {
+      notObject: '请求头必须是“名称: 值”的形式。',
+      tooMany: '请求头过多（最多 256 个）。',
+      name: '请求头名称只能包含字母、数字和 ! # {\'$\'} % & \' * + - . ^ _ ` {\'|\'} ~（不能有空格或冒号）。',
+      valueType: '每个请求头都需要一个文本值。',
+      crlf: '请求头的值不能包含换行。',
+      valueChars: '请求头的值不能包含控制字符或 Latin-1 以外的字符。',
+    },
+    filename: {
+      type: '文件名必须是文本。',
+      dotdot: '文件名不能包含 ".."。',
+      chars: '文件名不能包含 / \\ " \' : {\'|\'} * ? < > 或控制字符。',
+      empty: '文件名为空。',
+      reserved: '该名称在 Windows 上是保留名（CON、NUL、COM1…），请换一个。',
+      surrogate: '文件名不是有效的 Unicode。',
+      tooLong: '文件名超过 255 字节。',
+    },
+    token: { required: '需要提供 token。' },
+    sha256: { format: 'SHA-256 校验值是 64 位十六进制数字。' },
+  },
   units: { perSecond: '{size}/秒', left: '剩余 {time}' },
 };
