@@ -17,5 +17,12 @@ export default {
     missingTitle: 'Open the link that `vela-companion serve` printed',
     missingBody: 'This page holds no session. For your safety the key to this app travels only in the link that `serve` printed in its terminal (the part after #secret=), never in a cookie. Open that link in this tab; a reload keeps working afterwards. If `serve` was restarted, use the new link it printed.',
   },
+  connection: {
+    lost: 'Connection to the engine lost — reconnecting…',
+    lostHint: 'If vela-companion serve was restarted, open the new link it printed.',
+    refreshing: 'Reconnected; refreshing the list…',
+    restored: 'Reconnected; the list was refreshed',
+    restarted: 'The engine was restarted: open the new link it printed',
+  },
   units: { perSecond: '{size}/s', left: '{time} left' },
 };
