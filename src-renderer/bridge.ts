@@ -26,6 +26,7 @@ export function createBridge(): Bridge {
   return {
     invoke: http.invoke,
     on: http.on,
+    onConnectionChange: http.onConnectionChange,
     mediaUrl: (ref: MediaRef) => signedMediaUrl(ref, secret),
   };
 }

@@ -93,10 +93,27 @@ export const EVENT_NAMES: readonly EventName[] = ['task.updated', 'task.removed'
 /** Every call's answer on every transport. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
 
+/**
+ * The state of a transport's event stream, where it can break (the browser host's HTTP stream; Electron's
+ * IPC never does). `open`: events flow; `resumed` when a break came before it, so events may have been
+ * missed and what was loaded should be read again. `lost`: broken, trying again in `retryInMs` (the
+ * `attempt`-th time). `refused`: the engine no longer accepts this page's secret (401/403: a restarted
+ * `serve` has a new one); nothing is retried.
+ */
+export type ConnectionChange =
+  | { state: 'open'; resumed: boolean }
+  | { state: 'lost'; attempt: number; retryInMs: number }
+  | { state: 'refused'; status: number };
+
 /** The typed client both sides agree on. The renderer, the CLI and quick-app code only see this. */
 export interface Bridge {
   invoke<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelResult<C>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  /**
+   * Told when the event stream breaks, comes back or is refused (see ConnectionChange); told the latest
+   * state at once when there is one. Only transports whose stream can break have it.
+   */
+  onConnectionChange?(listener: (change: ConnectionChange) => void): () => void;
   /** A URL the page can load a media file from (a confined protocol in Electron, /media/ on the host). */
   mediaUrl?(ref: MediaRef): string;
 }

@@ -34,6 +34,12 @@ export const deviceProfileSchema = z.strictObject({
   device: deviceSimulationSchema.default({}),
 });
 
+/**
+ * A caller's name for one download request, so that sending it again (a retry after an answer that was
+ * lost) never makes a second task: letters, digits and `._:-`, at most 128 (a UUID fits).
+ */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
 /** What `request.download` takes, plus the desktop's extras. url/header/filename are checked again by validate.ts. */
 export const downloadInputSchema = z.object({
   url: z.unknown(),
@@ -43,6 +49,11 @@ export const downloadInputSchema = z.object({
   device: z.string().optional(),
   sha256: z.string().optional(),
   speedLimit: nonNegative.optional(),
+  /**
+   * Idempotency: a second `download.start` with the request id of a task that still exists answers that
+   * task's token and creates nothing (the same request again); with other arguments it is refused (202).
+   */
+  requestId: z.string().regex(REQUEST_ID_PATTERN, 'requestId must be 1 to 128 letters, digits or ._:-').optional(),
 });
 export type DownloadInput = z.infer<typeof downloadInputSchema>;
 

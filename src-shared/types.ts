@@ -35,6 +35,12 @@ export interface TaskRecord {
   /** Optional expected sha256 (hex) checked before the final rename, and a per-task speed limit (B/s). */
   sha256?: string;
   speedLimit?: number;
+  /**
+   * The caller's request id of `download.start`, when it gave one, and a digest of the arguments it came
+   * with: the same id again answers this task instead of making another (while the task exists).
+   */
+  requestId?: string;
+  requestDigest?: string;
   createdAt: number;
   updatedAt: number;
   completedAt?: number;

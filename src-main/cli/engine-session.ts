@@ -17,6 +17,9 @@ export async function withEngine<T>(dataDir: string, work: (bridge: Bridge) => P
     try {
       return await work(access.bridge);
     } catch (error) {
+      // Sent again even when the request may have arrived: `download` carries a request id (the engine
+      // answers the task it already made), `list` and `devices` only read. (A repeated `gallery.move`
+      // whose first answer was lost reports "already moved" instead of the path.)
       if (error instanceof EngineUnreachable && tries < 5) continue;
       throw error;
     } finally {

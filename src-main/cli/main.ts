@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { toErrorData } from '../../src-shared/codes.js';
@@ -97,6 +98,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
         sha256: opts.sha256,
         speedLimit: opts.speedLimit,
         description: opts.description,
+        // One id for this command, sent again with every retry of the hand-off: a retry after an answer
+        // that was lost (the engine made the task, the reply never arrived) gets that task, not a second one.
+        requestId: randomUUID(),
       };
       const start = async (bridge: Bridge): Promise<string> => {
         await checkDevice(bridge, opts.device);

@@ -21,6 +21,7 @@ import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
 import type { TaskStore } from './store.js';
+import { earlierTask, requestDigest } from './request-id.js';
 import { RateLimiter } from './throttle.js';
 import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
 import { withoutOriginBound } from './origin-bound.js';
@@ -41,6 +42,8 @@ export interface DownloadRequest {
   device?: string;
   sha256?: string;
   speedLimit?: number;
+  /** Sent again with the same id (a retry), the request answers the task it made then (request-id.ts). */
+  requestId?: string;
 }
 
 export interface EngineOptions {
@@ -176,6 +179,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     const headers = validateHeaders(request.header);
     const requestedFilename = validateFilename(request.filename);
     const sha256 = validateSha256(request.sha256);
+    const digest = requestDigest({
+      url: url.href,
+      headers,
+      filename: requestedFilename,
+      description: request.description,
+      device: request.device,
+      sha256,
+      speedLimit: request.speedLimit,
+    });
+    // The same request again (its answer was lost on the way): the task it made, and nothing new.
+    const earlier = earlierTask(this.store, request.requestId, digest);
+    if (earlier) return earlier;
     const profile = request.device === undefined ? this.profiles.default : this.profiles.require(request.device);
     if (!profile.supported) {
       throw new VelaError(FailCode.NotSupported, `${profile.name} does not support system.request downloads (feature not supported)`);
@@ -195,6 +210,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       total: null,
       sha256,
       speedLimit: request.speedLimit || undefined,
+      ...(request.requestId === undefined ? {} : { requestId: request.requestId, requestDigest: digest }),
       createdAt: now,
       updatedAt: now,
     };

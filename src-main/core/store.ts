@@ -68,6 +68,8 @@ export class TaskStore {
   readonly droppedSettings: readonly string[];
   #data: StoreData;
   #taskCount: number | undefined;
+  /** requestId → token of the tasks that have one; built on first use, kept up to date by put/delete. */
+  #byRequestId: Map<string, string> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #dirty = false;
   #writes = 0;
@@ -129,13 +131,31 @@ export class TaskStore {
   putTask(task: TaskRecord, options: { immediate?: boolean } = {}): void {
     if (this.#taskCount !== undefined && !Object.hasOwn(this.#data.tasks, task.token)) this.#taskCount += 1;
     this.#data.tasks[task.token] = task;
+    if (task.requestId !== undefined) this.#byRequestId?.set(task.requestId, task.token);
     this.#markDirty(options.immediate);
   }
 
   deleteTask(token: string): void {
-    if (this.#taskCount !== undefined && Object.hasOwn(this.#data.tasks, token)) this.#taskCount -= 1;
+    const task = this.getTask(token);
+    if (this.#taskCount !== undefined && task) this.#taskCount -= 1;
+    if (task?.requestId !== undefined && this.#byRequestId?.get(task.requestId) === token) this.#byRequestId.delete(task.requestId);
     delete this.#data.tasks[token];
     this.#markDirty();
+  }
+
+  /**
+   * The task a `download.start` with this request id made, while it exists (the index holds only the
+   * stored tasks' ids, so it is bounded by the store; a removed task frees its id).
+   */
+  taskByRequestId(requestId: string): TaskRecord | undefined {
+    if (!this.#byRequestId) {
+      this.#byRequestId = new Map();
+      for (const task of Object.values(this.#data.tasks)) {
+        if (typeof task.requestId === 'string') this.#byRequestId.set(task.requestId, task.token);
+      }
+    }
+    const token = this.#byRequestId.get(requestId);
+    return token === undefined ? undefined : this.getTask(token);
   }
 
   get customProfiles(): DeviceProfile[] {

@@ -27,7 +27,8 @@ export interface BridgeFailure extends ErrorData {
   name: 'VelaError';
 }
 
-export type VelaApi = Required<Bridge>;
+/** Everything a Bridge has, but `onConnectionChange`: IPC to main never breaks the way an HTTP stream does. */
+export type VelaApi = Required<Omit<Bridge, 'onConnectionChange'>>;
 
 const failure = (error: ErrorData): BridgeFailure => ({ name: 'VelaError', code: error.code, message: error.message });
 

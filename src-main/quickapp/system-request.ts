@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Bridge } from '../../src-shared/channels.js';
 import { DESKTOP_PROFILE_ID } from '../../src-shared/profiles.js';
@@ -109,12 +110,16 @@ const bridge: Bridge = {
   async invoke(channel, input) {
     const token = (input as { token?: unknown } | undefined)?.token;
     const dataDir = (typeof token === 'string' && owners.get(token)) || config.dataDir;
+    // A download carries a request id of its own, so sending it again after an answer that was lost
+    // gets the task the first one made, never a second task.
+    if (channel === 'download.start' && typeof input === 'object' && input !== null && !('requestId' in input)) {
+      input = { ...input, requestId: randomUUID() };
+    }
     let result;
     try {
       result = await (await connect(dataDir)).bridge.invoke(channel, input);
     } catch (error) {
-      // A download that may have reached the engine is not sent twice (it would be a second task).
-      if (!(error instanceof EngineUnreachable) || (channel === 'download.start' && !error.notSent)) throw error;
+      if (!(error instanceof EngineUnreachable)) throw error;
       const slot = slots.get(dataDir);
       if (slot && !slot.closing) slots.delete(dataDir);
       result = await (await connect(dataDir)).bridge.invoke(channel, input);

@@ -324,9 +324,33 @@ export const useDownloads = defineStore('downloads', () => {
     bumpPending = false;
   }
 
-  /** Subscribes (before asking, so no event falls between) and reads every task. */
-  async function load(): Promise<void> {
-    if (loading.value) return;
+  /** The load in flight, and whether another was asked for meanwhile (after a reconnection it must read afresh). */
+  let current: Promise<void> | undefined;
+  let again = false;
+
+  /**
+   * Subscribes (before asking, so no event falls between) and reads every task. Asked while a load is
+   * in flight, it reads once more after that one (whose answer may predate what the caller knows).
+   */
+  function load(): Promise<void> {
+    if (current) {
+      again = true;
+      return current;
+    }
+    current = (async () => {
+      try {
+        do {
+          again = false;
+          await loadOnce();
+        } while (again);
+      } finally {
+        current = undefined;
+      }
+    })();
+    return current;
+  }
+
+  async function loadOnce(): Promise<void> {
     subscribe();
     loading.value = true;
     loadError.value = null;

@@ -16,6 +16,9 @@ export const useSettings = defineStore('settings', () => {
   const saving = ref(false);
   const isElectron = computed(() => info.value?.shell === 'electron');
 
+  /** The store-recovery notice is shown once, not again on every reload (a reconnection reloads). */
+  let recoveryShown = false;
+
   async function load(): Promise<void> {
     const bridge = useBridge();
     try {
@@ -23,7 +26,8 @@ export const useSettings = defineStore('settings', () => {
       settings.value = current;
       info.value = engine;
       setLocale(current.language);
-      if (engine.storeRecovery) {
+      if (engine.storeRecovery && !recoveryShown) {
+        recoveryShown = true;
         useNotices().error({ code: 500, message: `${engine.storeRecovery.reason}; it was kept as ${engine.storeRecovery.keptAs}` });
       }
     } catch (error) {

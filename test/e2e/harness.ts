@@ -29,25 +29,8 @@ export interface App {
 export async function startApp(options: { locale?: string } = {}): Promise<App> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-e2e-'));
   const galleryHome = path.join(dataDir, 'home');
-  const server = spawn(process.execPath, [path.join(ROOT, 'bin', 'vela-companion.js'), 'serve', '--data-dir', dataDir, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HOME: galleryHome, XDG_CONFIG_HOME: path.join(galleryHome, '.config') },
-  });
-  const url = await firstLine(server);
-  // launch() gives Chromium a fresh, throw-away --user-data-dir of its own every time.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const { child: server, url } = await spawnServe(dataDir, galleryHome);
+  const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: options.locale ?? 'en-US' });
   const page = await context.newPage();
   await page.goto(url);
@@ -69,6 +52,33 @@ export async function startApp(options: { locale?: string } = {}): Promise<App> 
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** `vela-companion serve` on a data dir (any free port), and the URL with the secret it printed. */
+export async function spawnServe(dataDir: string, home: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vela-companion.js'), 'serve', '--data-dir', dataDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') },
+  });
+  return { child, url: await firstLine(child) };
+}
+
+/** Debian's Chromium, headless, with the flags this machine needs. */
+export function launchChromium(): Promise<Browser> {
+  // launch() gives Chromium a fresh, throw-away --user-data-dir of its own every time.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
 }
 
 function firstLine(child: ChildProcess): Promise<string> {

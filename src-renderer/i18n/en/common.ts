@@ -45,5 +45,12 @@ export default {
     token: { required: 'A token is required.' },
     sha256: { format: 'A SHA-256 checksum is 64 hexadecimal digits.' },
   },
+  connection: {
+    lost: 'Connection to the engine lost — reconnecting…',
+    lostHint: 'If vela-companion serve was restarted, open the new link it printed.',
+    refreshing: 'Reconnected; refreshing the list…',
+    restored: 'Reconnected; the list was refreshed',
+    restarted: 'The engine was restarted: open the new link it printed',
+  },
   units: { perSecond: '{size}/s', left: '{time} left' },
 };

@@ -45,5 +45,12 @@ export default {
     token: { required: '需要提供 token。' },
     sha256: { format: 'SHA-256 校验值是 64 位十六进制数字。' },
   },
+  connection: {
+    lost: '与引擎的连接已断开，正在重新连接…',
+    lostHint: '如果 vela-companion serve 已重新启动，请打开它新打印的链接。',
+    refreshing: '已重新连接，正在刷新列表…',
+    restored: '已重新连接，列表已刷新',
+    restarted: '引擎已重新启动：请打开它新打印的链接',
+  },
   units: { perSecond: '{size}/秒', left: '剩余 {time}' },
 };
