@@ -50,7 +50,7 @@ function vmHwmKiB() {
 
 fs.mkdirSync(job.dataDir, { recursive: true });
 // The resume case pauses on a progress batch: batches every 20 ms let it pause close to half.
-const engine = new Engine({ dataDir: job.dataDir, store: openStore(job.dataDir), ...(job.mode === 'resume' ? { progressIntervalMs: 20 } : {}) });
+const engine = new Engine({ dataDir: job.dataDir, store: openStore(job.dataDir), ownsProcess: true, ...(job.mode === 'resume' ? { progressIntervalMs: 20 } : {}) });
 const patch = {};
 if (job.concurrency) patch.concurrency = job.concurrency;
 const hasSegments = Object.hasOwn(DEFAULT_SETTINGS, 'segments');

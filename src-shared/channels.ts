@@ -86,9 +86,11 @@ export interface EventMap {
   'task.updated': TaskRecord;
   'task.removed': { token: string };
   'task.progress': TaskProgress[];
+  /** The settings after any change, by any window, the CLI or quick-app code: every window follows. */
+  'settings.updated': Settings;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['task.updated', 'task.removed', 'task.progress'];
+export const EVENT_NAMES: readonly EventName[] = ['task.updated', 'task.removed', 'task.progress', 'settings.updated'];
 
 /** Every call's answer on every transport. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorData };

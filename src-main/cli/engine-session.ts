@@ -13,7 +13,7 @@ import { openEngine, type EngineAccess } from '../host/access.js';
 /** Run `work` against the data dir's engine, in 'record' mode (no transfers) when we must open it ourselves. */
 export async function withEngine<T>(dataDir: string, work: (bridge: Bridge) => Promise<T>): Promise<T> {
   for (let tries = 0; ; tries += 1) {
-    const access = await openEngine({ dataDir, mode: 'record' });
+    const access = await openEngine({ dataDir, mode: 'record', engine: { ownsProcess: true } });
     try {
       return await work(access.bridge);
     } catch (error) {
@@ -39,7 +39,7 @@ export async function waitForTask(
 ): Promise<DownloadResult> {
   let token = typeof task === 'string' ? task : '';
   for (let tries = 0; ; tries += 1) {
-    const access = await openEngine({ dataDir, mode: 'run' });
+    const access = await openEngine({ dataDir, mode: 'run', engine: { ownsProcess: true } });
     const stopSignals = stopOnSignal(access);
     const unsubscribe = access.bridge.on('task.progress', (batch) => {
       const mine = batch.find((p) => p.token === token);

@@ -210,7 +210,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dataDirOption())
     .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', parsePort, 0)
     .action(async (opts: { dataDir?: string; port: number }) => {
-      const access = await openEngine({ dataDir: dataDirOf(opts), mode: 'run', port: opts.port, pages: createPageHandler });
+      const access = await openEngine({ dataDir: dataDirOf(opts), mode: 'run', port: opts.port, pages: createPageHandler, engine: { ownsProcess: true } });
       if (access.kind === 'remote') {
         process.stderr.write(`an engine already runs for this data dir (pid ${access.holder.pid}) at http://127.0.0.1:${access.holder.port}/\n`);
         return setExit(EXIT_FAIL);

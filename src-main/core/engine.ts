@@ -13,7 +13,7 @@ import { validateFilename, validateHeaders, validateSha256, validateToken, valid
 import { agentsFor } from './agents.js';
 import { chooseFilename } from './filename.js';
 import { moveToGallery } from './gallery.js';
-import { adjustHeapPolicy } from './heap-policy.js';
+import { adjustHeapPolicy, resetHeapPolicy } from './heap-policy.js';
 import { Journal } from './journal.js';
 import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
 import { PartialFiles, type PartialSidecar } from './partial-files.js';
@@ -60,12 +60,20 @@ export interface EngineOptions {
   /** Stands in for the user's home when picking gallery folders (the CLI's --gallery-dir). */
   galleryHome?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The engine is its process's main job (the CLI, `serve`, the engine process of the desktop app), so
+   * it may tune what is process-wide: V8's heap policy (heap-policy.ts). Off by default: an engine
+   * embedded in someone else's process (quick-app code under Node or in its test runner) leaves that
+   * process's V8 as it found it.
+   */
+  ownsProcess?: boolean;
 }
 
 export interface EngineEvents {
   task: [TaskRecord];
   progress: [TaskProgress[]];
   removed: [string];
+  settings: [Settings];
 }
 
 /** Why a running attempt was aborted; anything else that aborts it is a failure. */
@@ -120,6 +128,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       progressIntervalMs: options.progressIntervalMs ?? 250,
       galleryHome: options.galleryHome,
       env: options.env ?? process.env,
+      ownsProcess: options.ownsProcess ?? false,
     };
     // Before anything is opened: a data dir from an older version (0755, files 0644) becomes the user's alone.
     tightenDataDir(this.paths.dataDir);
@@ -136,7 +145,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     });
     this.#reconcile();
-    adjustHeapPolicy(this.store.taskCount);
+    this.#adjustHeap();
     if (this.#options.autoStart) this.start();
   }
 
@@ -169,6 +178,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#updateKeepAlive();
     this.store.flush();
     this.#journal.close();
+    if (this.#options.ownsProcess) resetHeapPolicy();
+  }
+
+  #adjustHeap(): void {
+    if (this.#options.ownsProcess) adjustHeapPolicy(this.store.taskCount);
   }
 
   // ---- the quick-app surface ------------------------------------------------------------------
@@ -227,7 +241,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     this.#neverRan.add(task.token);
-    adjustHeapPolicy(this.store.taskCount);
+    this.#adjustHeap();
     this.emit('task', task);
     if (this.#started) {
       this.#queue.add(task.token);
@@ -333,7 +347,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     } catch {
       this.store.flush();
     }
-    adjustHeapPolicy(this.store.taskCount);
+    this.#adjustHeap();
     this.emit('removed', task.token);
     this.#settleWaiters(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
   }
@@ -377,6 +391,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store.setSettings(next);
     this.#globalLimiter.bytesPerSecond = next.speedLimit;
     this.#schedule();
+    this.emit('settings', next);
     return next;
   }
 

@@ -33,6 +33,13 @@ export function adjustHeapPolicy(taskCount: number): void {
   }
 }
 
+/** Back to V8's default, if this module changed it (an engine that owned its process stopped). */
+export function resetHeapPolicy(): void {
+  if (!favouringMemory) return;
+  v8.setFlagsFromString('--no-optimize-for-size');
+  favouringMemory = false;
+}
+
 /** Whether the process currently favours memory. */
 export function favoursMemory(): boolean {
   return favouringMemory;

@@ -79,5 +79,6 @@ export function createRouter(engine: Engine, info: () => EngineInfo, shell?: Des
   engine.on('task', (task) => router.emit('task.updated', task));
   engine.on('removed', (token) => router.emit('task.removed', { token }));
   engine.on('progress', (batch) => router.emit('task.progress', batch));
+  engine.on('settings', (settings) => router.emit('settings.updated', settings));
   return router;
 }

@@ -18,9 +18,17 @@ export const useSettings = defineStore('settings', () => {
 
   /** The store-recovery notice is shown once, not again on every reload (a reconnection reloads). */
   let recoveryShown = false;
+  /** Changes made elsewhere (another window, the CLI, quick-app code) arrive as events: follow them. */
+  let unsubscribe: (() => void) | undefined;
+
+  function follow(next: Settings): void {
+    settings.value = next;
+    setLocale(next.language);
+  }
 
   async function load(): Promise<void> {
     const bridge = useBridge();
+    unsubscribe ??= bridge.on('settings.updated', follow);
     try {
       const [current, engine] = await Promise.all([bridge.invoke('settings.get', {}), bridge.invoke('engine.info', {})]);
       settings.value = current;

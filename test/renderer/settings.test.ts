@@ -54,6 +54,16 @@ const input = (w: VueWrapper, id: string) => w.find(`[data-testid="settings-${id
 const stored = () => h.bridge.invoke('settings.get', {});
 
 describe('Settings view', () => {
+  it('follows settings changed elsewhere (another window, the CLI): the view and the language update without a reload', async () => {
+    const w = mountView();
+    // Another front door on the same engine: its own bridge, not the store.
+    await h.engine.updateSettings({ concurrency: 7, language: 'zh-CN' });
+    await until(() => useSettings().settings.concurrency === 7, 'the pushed settings');
+    await flush();
+    expect((input(w, 'concurrency').element as HTMLInputElement).value).toBe('7');
+    expect(i18n.global.locale.value).toBe('zh-CN');
+  });
+
   it('shows the current settings', async () => {
     await h.bridge.invoke('settings.set', { concurrency: 3, speedLimit: 2 * 1024 * 1024, proxy: 'http://127.0.0.1:9' });
     await useSettings().load();
