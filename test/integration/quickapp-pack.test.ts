@@ -23,6 +23,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const EXAMPLE = path.join(ROOT, 'docs', 'examples', 'quickapp-ts');
 const TYPE_TESTS = path.join(ROOT, 'test', 'types', 'quickapp');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+/** Each step runs a compiler, a test run or a page on a busy two-core machine. */
+const SLOW_MS = 120_000;
 
 interface Run {
   code: number;
@@ -125,7 +127,7 @@ describe('the packed package in a TypeScript quick-app project (docs/examples/qu
   it('the example type-checks (strict): page logic as for the watch, its tests, the Vitest config', async () => {
     const result = await timed('tsc example', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', '.'], { cwd: project, timeoutMs: 60_000 }));
     expectSuccess(result, 'tsc -p .');
-  });
+  }, SLOW_MS);
 
   it('strict pages importing vela-companion/system.request and @system.request compile; each wrong use is an error', async () => {
     const result = await timed('tsc type-tests', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'type-tests'], { cwd: project, timeoutMs: 60_000 }));
@@ -134,7 +136,7 @@ describe('the packed package in a TypeScript quick-app project (docs/examples/qu
     const marked = ['module-page.ts', 'ambient-page.ts'].map((f) => fs.readFileSync(path.join(project, 'type-tests', f), 'utf8').split('@ts-expect-error').length - 1);
     expect(marked[0]).toBeGreaterThanOrEqual(8);
     expect(marked[1]).toBeGreaterThanOrEqual(3);
-  });
+  }, SLOW_MS);
 
   it("the example's Vitest tests pass: Watch S4, Redmi Watch 4 (203), a slow lossy link, offline (1000)", async () => {
     const leftovers = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('vela-companion-vitest-'));
@@ -146,7 +148,7 @@ describe('the packed package in a TypeScript quick-app project (docs/examples/qu
     expect(result.stdout).toMatch(/Tests\s+4 passed \(4\)/);
     // The plugin's temp folder of data dirs is gone once the run ended.
     expect(leftovers().filter((n) => !before.has(n))).toEqual([]);
-  });
+  }, SLOW_MS);
 
   it('the page runs under Node 20 with node --import tsx --import vela-companion/register', async () => {
     const dataDir = path.join(work, 'tsx-data');
@@ -161,5 +163,5 @@ describe('the packed package in a TypeScript quick-app project (docs/examples/qu
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('failed 203: This watch cannot download watch faces.\n');
     expect(server.requestsFor('/face.bin')).toHaveLength(1);
-  });
+  }, SLOW_MS);
 });
