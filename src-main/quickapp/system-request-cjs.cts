@@ -26,6 +26,6 @@ function forward(method: 'download' | 'onDownloadComplete') {
 const request = {
   download: forward('download'),
   onDownloadComplete: forward('onDownloadComplete'),
-  configure: (options: { device?: string; dataDir?: string }) => load().then((api) => api.configure(options)),
+  configure: (options: Parameters<Api['configure']>[0]) => load().then((api) => api.configure(options)),
 };
 export = request;

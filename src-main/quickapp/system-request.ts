@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Bridge } from '../../src-shared/channels.js';
+import type { Bridge, ChannelResult } from '../../src-shared/channels.js';
 import { DESKTOP_PROFILE_ID } from '../../src-shared/profiles.js';
 import { EngineUnreachable } from '../../src-shared/http-bridge.js';
 import { createQuickAppRequest, type QuickAppRequest } from '../../src-shared/quickapp.js';
 import { defaultDataDir } from '../core/paths.js';
 import { openEngine, type EngineAccess } from '../host/access.js';
+import type { ConfigureOptions, CustomDeviceProfile, Download, OnDownloadComplete, SystemRequest } from './types.js';
+
+export type * from './types.js';
 
 /**
  * `vela-companion/system.request`: the module a quick app imports as `@system.request`, backed by the
@@ -41,9 +44,41 @@ const slots = new Map<string, Slot>();
  */
 const owners = new Map<string, string>();
 
-/** Pick the device profile and data dir from code; takes effect for calls made after it. */
-export function configure(options: { device?: string; dataDir?: string }): void {
-  if (options.device !== undefined) config.device = options.device || undefined;
+/**
+ * Custom profiles given to configure(), by id, and what each data dir last got of them (saved before
+ * the next download there: the engine of a dir knows only the profiles in its store).
+ */
+const customProfiles = new Map<string, Required<CustomDeviceProfile>>();
+const savedProfiles = new Map<string, { json: string; saved: Promise<unknown> }>();
+
+function ensureProfileSaved(dataDir: string, id: unknown, invoke: Bridge['invoke']): Promise<unknown> | undefined {
+  const profile = typeof id === 'string' ? customProfiles.get(id) : undefined;
+  if (!profile) return undefined;
+  const key = `${dataDir}\0${profile.id}`;
+  const json = JSON.stringify(profile);
+  const known = savedProfiles.get(key);
+  if (known?.json === json) return known.saved;
+  const saved = invoke('devices.save', profile);
+  savedProfiles.set(key, { json, saved });
+  // A refused profile (202) fails this download and is sent again with the next one.
+  saved.catch(() => {
+    if (savedProfiles.get(key)?.saved === saved) savedProfiles.delete(key);
+  });
+  return saved;
+}
+
+/**
+ * Pick the device profile and data dir from code; takes effect for calls made after it. `device` is a
+ * profile id, or a custom profile (saved into the data dir before the next download there).
+ */
+export function configure(options: ConfigureOptions): void {
+  const device = options.device;
+  if (typeof device === 'string') config.device = device || undefined;
+  else if (device && typeof device === 'object') {
+    const { id, name = id, supported = true, link = {}, device: simulation = {} } = device;
+    customProfiles.set(id, { id, name, supported, link, device: simulation });
+    config.device = id;
+  }
   if (options.dataDir !== undefined && path.resolve(options.dataDir) !== config.dataDir) {
     const previous = config.dataDir;
     config.dataDir = path.resolve(options.dataDir);
@@ -115,14 +150,22 @@ const bridge: Bridge = {
     if (channel === 'download.start' && typeof input === 'object' && input !== null && !('requestId' in input)) {
       input = { ...input, requestId: randomUUID() };
     }
+    // A download under a custom profile of configure() first saves that profile into the dir.
+    const send = async (): Promise<ChannelResult<typeof channel>> => {
+      const access = await connect(dataDir);
+      if (channel === 'download.start') {
+        await ensureProfileSaved(dataDir, (input as { device?: unknown }).device, access.bridge.invoke.bind(access.bridge));
+      }
+      return access.bridge.invoke(channel, input);
+    };
     let result;
     try {
-      result = await (await connect(dataDir)).bridge.invoke(channel, input);
+      result = await send();
     } catch (error) {
       if (!(error instanceof EngineUnreachable)) throw error;
       const slot = slots.get(dataDir);
       if (slot && !slot.closing) slots.delete(dataDir);
-      result = await (await connect(dataDir)).bridge.invoke(channel, input);
+      result = await send();
     }
     if (channel === 'download.start') owners.set((result as { token: string }).token, dataDir);
     return result;
@@ -139,8 +182,11 @@ const request: QuickAppRequest = createQuickAppRequest(bridge, {
     console.warn(`[system.request] onDownloadComplete: an earlier listener of ${token} was replaced (this profile keeps only the last one, as hapjs does)`),
 });
 
-export const download = request.download.bind(request);
-export const onDownloadComplete = request.onDownloadComplete.bind(request);
+// The shared adapter takes anything (the API console passes what a user typed); the types here are
+// the public contract (types.ts), which the adapter keeps: no callbacks, a Promise; otherwise undefined.
+export const download: Download = request.download.bind(request) as Download;
+export const onDownloadComplete: OnDownloadComplete = request.onDownloadComplete.bind(request) as OnDownloadComplete;
 
 // `configure` on the default export too, as `require('@system.request')` has it (system-request-cjs.cts).
-export default { download, onDownloadComplete, configure };
+const systemRequest: SystemRequest = { download, onDownloadComplete, configure };
+export default systemRequest;

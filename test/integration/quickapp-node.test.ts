@@ -441,6 +441,41 @@ describe('configure({ device, dataDir }) from code', () => {
     expect(fs.existsSync(envDir)).toBe(false);
   });
 
+  it('a custom profile as device: saved into the data dir before the next download, refused with 202 when invalid', async () => {
+    const dataDir = freshDataDir();
+    const page = writePage(
+      'configure-profile.mjs',
+      `import request, { configure } from 'vela-companion/system.request'
+      configure({ dataDir: ${JSON.stringify(dataDir)}, device: { id: 'no-downloads', supported: false } })
+      await request.download({ url: '${server.urlFor('/watch-face.bin')}' }).catch((e) => console.log('no-downloads ' + e.code))
+      configure({ device: { id: 'hapjs-mass', name: 'Like hapjs', device: { storage: 'mass' } } })
+      const { data } = await request.download({ url: '${server.urlFor('/watch-face.bin')}' })
+      const { data: done } = await request.onDownloadComplete({ token: data.token })
+      console.log('hapjs-mass ' + done.uri)
+      configure({ device: { id: 'watch-s4', link: { bandwidth: 1 } } })
+      await request.download({ url: '${server.urlFor('/watch-face.bin')}' }).catch((e) => console.log('built-in ' + e.code + ' ' + e.data))
+      configure({ device: { id: 'Bad Id' } })
+      await request.download({ url: '${server.urlFor('/watch-face.bin')}' }).catch((e) => console.log('bad id ' + e.code))
+      `,
+    );
+    const result = await runPage(page, { register: false });
+    expectCleanExit(result);
+    expect(result.stdout.split('\n')).toEqual([
+      'no-downloads 203',
+      'hapjs-mass internal://mass/download/watch-face.bin',
+      expect.stringMatching(/^built-in 202 .*"watch-s4" is a built-in profile/),
+      'bad id 202',
+      '',
+    ]);
+    expect(server.requestsFor('/watch-face.bin')).toHaveLength(1);
+    const store = JSON.parse(fs.readFileSync(path.join(dataDir, 'config.json'), 'utf8')) as { profiles: Array<{ id: string; name: string; supported: boolean }> };
+    expect(store.profiles.map((p) => [p.id, p.name, p.supported])).toEqual([
+      ['no-downloads', 'no-downloads', false],
+      ['hapjs-mass', 'Like hapjs', true],
+    ]);
+    expect(storedTasks(dataDir)).toMatchObject([{ profileId: 'hapjs-mass', state: 'completed' }]);
+  });
+
   it("a new dataDir applies to later calls; what earlier calls started still finishes and answers", async () => {
     const first = freshDataDir();
     const second = freshDataDir();
