@@ -4,7 +4,7 @@
  * is final. The real process is forked in test/integration/engine-process.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EngineStateChange, Reply } from '../../src-shared/channels.js';
+import type { EngineStateChange } from '../../src-shared/channels.js';
 import { EngineClient, type ChildExit, type EngineChild } from '../../src-main/engine-process/client.js';
 import { asFromEngine, asToEngine, engineArgv, parseEngineArgv, type FromEngine, type ToEngine } from '../../src-main/engine-process/protocol.js';
 
