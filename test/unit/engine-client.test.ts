@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineStateChange } from '../../src-shared/channels.js';
 import { EngineClient, type ChildExit, type EngineChild } from '../../src-main/engine-process/client.js';
+import { connectToParent } from '../../src-main/engine-process/parent-link.js';
 import { asFromEngine, asToEngine, engineArgv, parseEngineArgv, type FromEngine, type ToEngine } from '../../src-main/engine-process/protocol.js';
 
 class FakeChild implements EngineChild {
@@ -88,6 +89,50 @@ describe('the engine process protocol', () => {
     expect(parseEngineArgv(engineArgv({ dataDir: '/d a/t a', desktop: true }))).toEqual({ dataDir: '/d a/t a', desktop: true });
     expect(parseEngineArgv(engineArgv({ dataDir: '/d', desktop: false }))).toEqual({ dataDir: '/d', desktop: false });
     expect(() => parseEngineArgv([])).toThrow(/--data-dir/);
+  });
+});
+
+describe('the engine process\'s line to its parent', () => {
+  it('under utilityProcess: the parent port, whose messages come as { data }', async () => {
+    const posted: unknown[] = [];
+    let deliver: ((event: { data: unknown }) => void) | undefined;
+    const parentPort = { on: (_: 'message', listener: (event: { data: unknown }) => void) => (deliver = listener), postMessage: (m: unknown) => posted.push(m) };
+    const link = connectToParent({ parentPort, on: () => process, send: undefined, connected: false } as never);
+    const got: unknown[] = [];
+    link.onMessage((m) => got.push(m));
+    deliver?.({ data: { kind: 'shutdown' } });
+    await new Promise<void>((resolve) => link.post({ kind: 'stopped' }, resolve));
+    expect(got).toEqual([{ kind: 'shutdown' }]);
+    expect(posted).toEqual([{ kind: 'stopped' }]);
+  });
+
+  it('under child_process.fork: process.send and \'message\', and \'disconnect\' when the parent is gone', async () => {
+    const handlers = new Map<string, (arg?: unknown) => void>();
+    const sent: unknown[] = [];
+    const proc = {
+      connected: true,
+      on: (name: string, listener: (arg?: unknown) => void) => handlers.set(name, listener),
+      send: (message: unknown, _h: unknown, _o: unknown, callback: () => void) => (sent.push(message), callback(), true),
+    };
+    const link = connectToParent(proc as never);
+    const got: unknown[] = [];
+    let gone = false;
+    link.onMessage((m) => got.push(m));
+    link.onGone(() => (gone = true));
+    handlers.get('message')?.({ kind: 'invoke', id: 1, channel: 'tasks.list', payload: {} });
+    await new Promise<void>((resolve) => link.post({ kind: 'stopped' }, resolve));
+    handlers.get('disconnect')?.();
+    expect(got).toEqual([{ kind: 'invoke', id: 1, channel: 'tasks.list', payload: {} }]);
+    expect(sent).toEqual([{ kind: 'stopped' }]);
+    expect(gone).toBe(true);
+    // Once the channel is closed nothing is sent, and the caller still goes on.
+    proc.connected = false;
+    await new Promise<void>((resolve) => link.post({ kind: 'stopped' }, resolve));
+    expect(sent).toHaveLength(1);
+  });
+
+  it('refuses to run without a parent', () => {
+    expect(() => connectToParent({ on: () => process, connected: false } as never)).toThrow(/utilityProcess\.fork or child_process\.fork/);
   });
 });
 
