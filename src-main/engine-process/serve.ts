@@ -13,7 +13,7 @@ const SHELL_TIMEOUT_MS = 30_000;
  * API, the CLI's hand-off socket, the store with conf) and serves the router to its parent over one
  * message protocol (protocol.ts). It answers every invoke with the router's Reply, pushes the router's
  * events (progress already coalesced), and asks the parent to reveal or open files when the parent is
- * a desktop. It ends on `shutdown`, on SIGTERM/SIGINT, or when a forking parent disconnects, always by
+ * a desktop. It ends on `shutdown`, on SIGTERM, or when a forking parent disconnects, always by
  * stopping transfers (resumable), writing the store and releasing the lock.
  */
 export async function serveEngineProcess(link: ParentLink, args: EngineArgs, exit: (code: number) => void = (code) => process.exit(code)): Promise<void> {
@@ -53,7 +53,10 @@ export async function serveEngineProcess(link: ParentLink, args: EngineArgs, exi
     else void stop(0);
   });
   link.onGone(() => void stop(0));
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  // A terminal's Ctrl-C reaches the whole process group: the parent decides (it sends `shutdown`, or
+  // disconnects by dying), so the engine is not gone while a window still shows it.
+  process.on('SIGINT', () => {});
 
   /** Reveal/open are the desktop's: ask the parent, which applies its own policy (open-policy.ts). */
   const askParent = (op: ShellOp, path: string): Promise<boolean> =>
