@@ -19,7 +19,10 @@ export function spawnEngineProcess(dataDir: string): SpawnEngine {
       get pid() {
         return child.pid;
       },
-      send: (message) => child.postMessage(message),
+      send: (message) => {
+        // Nothing to send to once it is gone; its exit reports that.
+        if (child.pid !== undefined) child.postMessage(message);
+      },
       onMessage: (listener) => void child.on('message', listener),
       onExit: (listener) => void child.once('exit', (code) => listener({ code })),
       kill: () => {

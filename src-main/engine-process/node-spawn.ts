@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import type { EngineChild, SpawnEngine } from './client.js';
+import type { ChildExit, EngineChild, SpawnEngine } from './client.js';
 import { ENGINE_ENTRY, engineArgv, type EngineArgs } from './protocol.js';
 
 /**
@@ -14,15 +14,29 @@ export function forkEngine(args: EngineArgs, options: { entry?: string; env?: No
       env: options.env ?? process.env,
       stdio: options.silent ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    let exitListener: ((exit: ChildExit) => void) | undefined;
+    let exited = false;
+    const ended = (exit: ChildExit): void => {
+      if (exited) return;
+      exited = true;
+      exitListener?.(exit);
+    };
+    child.once('close', (code, signal) => ended({ code, signal }));
+    // A send to a process that just died, or a fork that could not start: the exit (or this) reports it.
+    child.on('error', () => {
+      if (child.pid === undefined) ended({ code: null });
+    });
     const engine: EngineChild = {
       get pid() {
         return child.pid;
       },
       send: (message) => {
-        if (child.connected) child.send(message);
+        if (child.connected) child.send(message, undefined, undefined, () => {});
       },
       onMessage: (listener) => void child.on('message', listener),
-      onExit: (listener) => void child.once('close', (code, signal) => listener({ code, signal })),
+      onExit: (listener) => {
+        exitListener = listener;
+      },
       kill: () => void child.kill('SIGKILL'),
     };
     return engine;
