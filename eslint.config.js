@@ -39,10 +39,23 @@ export default tseslint.config(
   layer(['src-shared/**'], [
     { group: ['**/src-main/**', '**/src-renderer/**', 'electron', 'node:*'], message: 'src-shared imports nothing of ours, no Node and no electron.' },
   ]),
-  layer(['src-main/core/**', 'src-main/host/**', 'src-main/cli/**', 'src-main/quickapp/**', 'src-main/router/**'], [
+  layer(['src-main/core/**', 'src-main/host/**', 'src-main/cli/**', 'src-main/quickapp/**', 'src-main/router/**', 'src-main/engine-process/**'], [
     { group: ['electron', 'electron-store', '**/electron/**'], message: 'Only src-main/electron may import electron.' },
     { group: ['**/src-renderer/**'], message: 'The main side never imports the renderer.' },
   ]),
+  // Electron's main process only brokers: the engine runs in the engine process (src-main/engine-process).
+  {
+    files: ['src-main/electron/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/core/engine.js', '**/host/access.js', '**/router/router.js', '**/engine-process/serve.js', '**/engine-process/entry.js'],
+          message: 'Electron\'s main process runs no engine: talk to the engine process through engine-process/client.js.',
+          allowTypeImports: true,
+        }],
+      }],
+    },
+  },
   layer(['src-renderer/**'], [
     { group: ['**/src-main/**', 'electron', 'node:*'], message: 'The renderer only talks to src-shared and the bridge.' },
   ]),

@@ -9,7 +9,9 @@
 // - dist/electron/main.js: package.json's `main`, a one-line entry that imports the compiled
 //   dist/src-main/electron/main.js (a static import: it runs before Electron's `ready`).
 //
-// dist/electron/ is what electron-builder.yml packages as the window's entry and preload.
+// dist/electron/ is what electron-builder.yml packages as the window's entry and preload. The engine
+// process's entry, dist/src-main/engine-process/entry.js (what main gives utilityProcess.fork), is
+// emitted by `tsc -p tsconfig.node.json` (build:main, run first); this script checks it is there.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,11 @@ const compiled = path.join(root, 'dist', 'src-main', 'electron');
 
 if (!fs.existsSync(path.join(compiled, 'main.js'))) {
   process.stderr.write('build-electron: run `tsc -p tsconfig.electron.json` first (npm run build:electron does)\n');
+  process.exit(1);
+}
+const engineEntry = path.join(root, 'dist', 'src-main', 'engine-process', 'entry.js');
+if (!fs.existsSync(engineEntry)) {
+  process.stderr.write('build-electron: dist/src-main/engine-process/entry.js is missing; run `npm run build:main` first (npm run build does)\n');
   process.exit(1);
 }
 fs.rmSync(outDir, { recursive: true, force: true });

@@ -72,6 +72,19 @@ export interface EngineInfo {
   storeRecovery?: { keptAs: string; reason: string };
 }
 
+/**
+ * The desktop app's engine process, as the window learns of it (Electron only; the browser host's
+ * engine is the process serving the page). `crashed`: it ended without being asked to (`detail` says
+ * how, for people); `restarting`: a new one starts in `inMs`; `running`: it serves, and with
+ * `restarts` > 0 it is back after a crash, its unfinished tasks resumed from disk.
+ */
+export interface EngineStateChange {
+  state: 'running' | 'crashed' | 'restarting';
+  restarts: number;
+  detail?: string;
+  inMs?: number;
+}
+
 export type Channels = typeof channels;
 export type ChannelName = keyof Channels;
 export type ChannelInput<C extends ChannelName> = z.input<Channels[C]['input']>;
@@ -88,9 +101,10 @@ export interface EventMap {
   'task.progress': TaskProgress[];
   /** The settings after any change, by any window, the CLI or quick-app code: every window follows. */
   'settings.updated': Settings;
+  'engine.state': EngineStateChange;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['task.updated', 'task.removed', 'task.progress', 'settings.updated'];
+export const EVENT_NAMES: readonly EventName[] = ['task.updated', 'task.removed', 'task.progress', 'settings.updated', 'engine.state'];
 
 /** Every call's answer on every transport. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorData };

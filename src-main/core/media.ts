@@ -1,13 +1,14 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FailCode, VelaError, toErrorData, type ErrorData } from '../../src-shared/codes.js';
+import { toErrorData, type ErrorData } from '../../src-shared/codes.js';
 import type { StoragePartition } from '../../src-shared/profiles.js';
 import type { MediaItem, MediaRef } from '../../src-shared/types.js';
 import { toInternalUri } from '../../src-shared/uri.js';
 import type { Engine } from './engine.js';
 import { moveToGallery, sniffMedia, type MediaSniff } from './gallery.js';
-import { galleryDirs, resolveInside } from './paths.js';
+import { resolveMediaFile } from './media-files.js';
+import { galleryDirs } from './paths.js';
 
 /** How many files a list stats and sniffs at once. */
 const LIST_PARALLEL = 8;
@@ -86,14 +87,8 @@ export class MediaLibrary {
   }
 
   /** The absolute path of an existing media file, or a 202 when the name would leave its partition. */
-  async resolve(ref: MediaRef): Promise<string> {
-    if (ref.name.split(/[/\\]/)[0] === '.partial' || ref.name.startsWith('.')) {
-      throw new VelaError(FailCode.IllegalArgument, `not a media file: ${ref.name}`);
-    }
-    const file = await resolveInside(this.partitionDir(ref.partition), ref.name);
-    const stat = await fs.stat(file).catch(() => undefined);
-    if (!stat?.isFile()) throw new VelaError(FailCode.IllegalArgument, `no such file in the ${ref.partition}: ${ref.name}`);
-    return file;
+  resolve(ref: MediaRef): Promise<string> {
+    return resolveMediaFile(this.engine.paths, ref);
   }
 
   async remove(refs: MediaRef[]): Promise<Array<{ ref: MediaRef; error?: ErrorData }>> {

@@ -45,6 +45,11 @@ export class CompletionWatcher {
     for (const task of initial) this.#states.set(task.token, task.state);
   }
 
+  /** Tasks as a task list shows them, for those no update has told of yet (the list arrives after the events began). */
+  seed(tasks: Iterable<Pick<TaskRecord, 'token' | 'state'>>): void {
+    for (const task of tasks) if (!this.#states.has(task.token)) this.#states.set(task.token, task.state);
+  }
+
   /** Record a task update; returns the ending it announces, if any. */
   observe(task: TaskRecord): Ending | undefined {
     const before = this.#states.get(task.token);

@@ -1,19 +1,23 @@
 import ElectronStore from 'electron-store';
 import { PRIVATE_FILE_MODE } from '../core/private-files.js';
-import type { StoreConf, StoreData } from '../core/store.js';
+import type { SavedBounds } from './window-bounds.js';
 
 /**
- * The store in the window: electron-store (a Conf subclass, DESIGN.md "Persistence and paths") with
- * the options core's default Conf uses, on the same file (DATA_DIR/config.json), so the app, the CLI
- * and the browser host read and write one format.
+ * What the shell itself keeps, in electron-store (DESIGN.md "Persistence and paths"): the window's
+ * place and size. Its own file, DATA_DIR/shell.json, beside the engine's config.json, which only the
+ * engine process writes (with conf, electron-store's base). Main never opens the engine's store.
  */
-export const makeElectronConf = (cwd: string): StoreConf =>
-  new ElectronStore<StoreData>({
+export interface ShellPrefs {
+  windowBounds?: SavedBounds;
+}
+
+/** After `ready` (electron-store asks the app for its version). */
+export const openShellPrefs = (cwd: string): ElectronStore<ShellPrefs> =>
+  new ElectronStore<ShellPrefs>({
     cwd,
-    name: 'config',
+    name: 'shell',
     accessPropertiesByDotNotation: false,
-    clearInvalidConfig: false,
-    // Headers and URLs with credentials: the user's alone (DESIGN.md "Persistence and paths").
+    // Window bounds are nothing to keep aside: a damaged file starts over.
+    clearInvalidConfig: true,
     configFileMode: PRIVATE_FILE_MODE,
-    serialize: (value) => JSON.stringify(value),
   });

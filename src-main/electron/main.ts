@@ -1,23 +1,29 @@
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { app, dialog, session, type BrowserWindow } from 'electron';
+import { app, dialog, screen, session, type BrowserWindow } from 'electron';
+import type ElectronStore from 'electron-store';
 import { toErrorData } from '../../src-shared/codes.js';
-import { MediaLibrary } from '../core/media.js';
-import { APP_NAME, defaultDataDir } from '../core/paths.js';
-import type { LocalAccess } from '../host/access.js';
-import { openEngineOrAsk } from './engine-access.js';
+import { resolveMediaFile } from '../core/media-files.js';
+import { APP_NAME, dataPaths, defaultDataDir } from '../core/paths.js';
+import { EngineClient } from '../engine-process/client.js';
+import { openShellPrefs, type ShellPrefs } from './electron-conf.js';
+import { startEngineOrAsk } from './engine-access.js';
+import { trackLanguage, whenRunning, type ShellEngine } from './engine-link.js';
+import { spawnEngineProcess } from './engine-process.js';
 import { galleryPatch } from './gallery-defaults.js';
 import { forwardEvents, mountIpc } from './ipc.js';
 import { blockNavigation, denyPermissions } from './navigation.js';
 import { notifyEndings } from './notifications.js';
 import { showProgress, type ProgressDisplay } from './progress.js';
 import { mountProtocols, registerSchemes } from './schemes.js';
+import { electronShell } from './shell.js';
 import { claimSingleInstance } from './single-instance.js';
+import { boundsToRestore } from './window-bounds.js';
 import { createMainWindow, focusWindow } from './window.js';
 
 /**
- * The Electron entry (package.json `main`): composes the small modules of this folder. See
- * docs/desktop.md for the security checklist and where each item lives.
+ * The Electron entry (package.json `main`): composes the small modules of this folder. Main runs no
+ * engine: it starts the engine process (engine-process/, under utilityProcess) and brokers between it
+ * and the window. See docs/desktop.md for the security checklist and where each item lives.
  */
 
 const APP_ID = 'com.velacompanion.app';
@@ -34,14 +40,22 @@ app.setPath('sessionData', path.join(dataDir, 'session'));
 registerSchemes();
 blockNavigation();
 
-let access: LocalAccess | undefined;
+// Reveal and open stay here (Electron's `shell`): the engine process confines the path, then asks.
+const engine = new EngineClient({ spawn: spawnEngineProcess(dataDir), shell: (op, file) => electronShell[op](file) });
+const calls = trackLanguage(engine);
+const shellEngine: ShellEngine = { events: engine, bridge: engine.bridge, language: calls.language };
+
+let started = false;
+let prefs: ElectronStore<ShellPrefs> | undefined;
 let win: BrowserWindow | undefined;
 let progress: ProgressDisplay | undefined;
 const stops: Array<() => void> = [];
 
-function openWindow(engine: LocalAccess): void {
-  const created = createMainWindow({ devTools: !app.isPackaged });
-  const stopEvents = forwardEvents(engine.router, created);
+function openWindow(): void {
+  const bounds = boundsToRestore(prefs?.get('windowBounds'), screen.getAllDisplays().map((d) => d.workArea));
+  const created = createMainWindow({ devTools: !app.isPackaged, bounds });
+  const stopEvents = forwardEvents(engine, created);
+  created.on('close', () => prefs?.set('windowBounds', { ...created.getNormalBounds(), maximized: created.isMaximized() }));
   created.on('closed', () => {
     stopEvents();
     if (win === created) win = undefined;
@@ -51,39 +65,48 @@ function openWindow(engine: LocalAccess): void {
 }
 
 function showWindow(): void {
-  if (!access) return;
-  if (!win || win.isDestroyed()) openWindow(access);
+  if (!started) return;
+  if (!win || win.isDestroyed()) openWindow();
   else focusWindow(win);
+}
+
+/** Empty gallery settings get Electron's own folders (gallery-defaults.ts); a folder the user chose is kept. */
+async function applyGalleryDefaults(): Promise<void> {
+  const settings = await engine.bridge.invoke('settings.get', {});
+  const patch = galleryPatch((name) => app.getPath(name), settings.galleryDirs);
+  if (patch) await engine.bridge.invoke('settings.set', { galleryDirs: patch });
 }
 
 async function start(): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   denyPermissions(session.defaultSession);
-  access = await openEngineOrAsk(dataDir);
-  if (!access) {
+  prefs = openShellPrefs(dataDir);
+  if (!(await startEngineOrAsk(engine, dataDir))) {
     app.quit();
     return;
   }
-  const { engine, router } = access;
-  const patch = galleryPatch((name) => app.getPath(name), engine.settings.galleryDirs);
-  if (patch) engine.updateSettings({ galleryDirs: patch });
-  mountProtocols(new MediaLibrary(engine));
-  stops.push(mountIpc(router));
-  openWindow(access);
-  progress = showProgress({ router, engine, window: () => win, show: showWindow, quit: () => app.quit() });
-  stops.push(() => progress?.dispose(), notifyEndings(router, engine, showWindow));
+  started = true;
+  await Promise.all([applyGalleryDefaults(), calls.refresh()]);
+  // A restarted engine may have been told another language while it was away (the CLI, the browser host).
+  stops.push(whenRunning(engine, () => void calls.refresh()));
+  const { cacheDir, massDir } = dataPaths(dataDir);
+  mountProtocols({ resolve: (ref) => resolveMediaFile({ cacheDir, massDir }, ref) });
+  stops.push(mountIpc(calls));
+  openWindow();
+  progress = showProgress({ engine: shellEngine, window: () => win, show: showWindow, quit: () => app.quit() });
+  stops.push(() => progress?.dispose(), notifyEndings(shellEngine, showWindow));
 }
 
-/** Stop transfers (they stay resumable), write the store, give the data dir's lock back. */
+/** Stop the engine process: transfers stop (they stay resumable), the store is written, the lock given back. */
 async function shutdown(): Promise<void> {
   for (const stop of stops.splice(0)) stop();
-  if (access) await Promise.race([access.close(), delay(CLOSE_TIMEOUT_MS)]);
+  await engine.stop(CLOSE_TIMEOUT_MS);
 }
 
 let stopped = false;
 let stopping = false;
 app.on('before-quit', (event) => {
-  if (stopped || !access) return;
+  if (stopped) return;
   event.preventDefault();
   if (stopping) return;
   stopping = true;

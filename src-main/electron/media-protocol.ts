@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import type { MediaLibrary } from '../core/media.js';
+import type { MediaRef } from '../../src-shared/types.js';
 import { parseRange } from '../core/byte-range.js';
 import { mediaResponseHeaders } from '../core/media-response.js';
 import { SECURITY_HEADERS } from './security-policy.js';
 import { mediaRefFromUrl } from './urls.js';
 
 /**
- * `vela-media://cache/<name>` (and `vela-media://mass/<name>`): media previews, confined by
- * MediaLibrary.resolve to the partition folders (no `..`, no links out, no `.partial`, no dot files).
- * Anything it refuses, or a file that is missing, is the same 404, so nothing can be probed. Ranges let
- * <video> seek; files are streamed, never read whole. No electron here (schemes.ts mounts it).
- * Every file answer carries the same sandboxing headers as the browser host's /media/ (media-response.ts):
- * a downloaded .html or .svg opened as a page runs nothing.
+ * `vela-media://cache/<name>` (and `vela-media://mass/<name>`): media previews, confined by core's
+ * `resolveMediaFile` (what MediaLibrary.resolve uses) to the partition folders (no `..`, no links out,
+ * no `.partial`, no dot files). Anything it refuses, or a file that is missing, is the same 404, so
+ * nothing can be probed. Ranges let <video> seek; files are streamed, never read whole. No electron
+ * here (schemes.ts mounts it). Every file answer carries the same sandboxing headers as the browser
+ * host's /media/ (media-response.ts): a downloaded .html or .svg opened as a page runs nothing.
  */
 
 const notFound = (): Response =>
@@ -21,7 +21,7 @@ const notFound = (): Response =>
 const stream = (file: string, start: number, end: number): ReadableStream<Uint8Array> =>
   Readable.toWeb(fs.createReadStream(file, { start, end })) as unknown as ReadableStream<Uint8Array>;
 
-export function createMediaHandler(media: Pick<MediaLibrary, 'resolve'>): (request: Request) => Promise<Response> {
+export function createMediaHandler(media: { resolve(ref: MediaRef): Promise<string> }): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return notFound();
     const ref = mediaRefFromUrl(request.url);

@@ -28,7 +28,14 @@ export class ProgressTracker {
   #live = new Map<string, TaskProgress>();
 
   constructor(initial: Iterable<TaskRecord> = []) {
-    for (const task of initial) this.#tasks.set(task.token, task);
+    this.reset(initial);
+  }
+
+  /** Start over from a fresh task list (the engine process started, or is back after a crash). */
+  reset(tasks: Iterable<TaskRecord>): void {
+    this.#tasks.clear();
+    this.#live.clear();
+    for (const task of tasks) this.#tasks.set(task.token, task);
   }
 
   /** Feed a router event; true when the overall figure may have changed. */

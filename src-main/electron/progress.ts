@@ -1,7 +1,6 @@
 import { Menu, nativeImage, Tray, type BrowserWindow, type NativeImage } from 'electron';
-import type { Engine } from '../core/engine.js';
 import { APP_NAME } from '../core/paths.js';
-import type { Router } from '../router/router.js';
+import { whenRunning, type ShellEngine } from './engine-link.js';
 import { ProgressTracker, progressLabel, taskbarProgress } from './overall-progress.js';
 import { iconStateFor, ringBitmap, sameIcon, type IconState } from './tray-icon.js';
 
@@ -12,8 +11,8 @@ import { iconStateFor, ringBitmap, sameIcon, type IconState } from './tray-icon.
  */
 
 export interface ProgressOptions {
-  router: Router;
-  engine: Engine;
+  /** The engine process (its progress events arrive coalesced, a few batches a second). */
+  engine: ShellEngine;
   window(): BrowserWindow | undefined;
   show(): void;
   quit(): void;
@@ -36,7 +35,7 @@ const MENU = {
 } as const;
 
 export function showProgress(options: ProgressOptions): ProgressDisplay {
-  const tracker = new ProgressTracker(options.engine.list());
+  const tracker = new ProgressTracker();
   let tray: Tray | undefined;
   try {
     tray = new Tray(iconImage({ kind: 'idle' }));
@@ -50,7 +49,7 @@ export function showProgress(options: ProgressOptions): ProgressDisplay {
 
   const render = (): void => {
     const overall = tracker.overall();
-    const language = options.engine.settings.language;
+    const language = options.engine.language();
     const win = options.window();
     const bar = taskbarProgress(overall);
     const barKey = `${bar.mode}:${bar.value.toFixed(2)}`;
@@ -80,9 +79,19 @@ export function showProgress(options: ProgressOptions): ProgressDisplay {
     }
   };
 
-  const unsubscribe = options.router.subscribe((name, payload) => {
+  const unsubscribe = options.engine.events.subscribe((name, payload) => {
     if (tracker.update(name, payload)) render();
   });
+  // The whole list when the engine process is running, and again when it is back after a crash (what
+  // the dead process was doing is not known from events).
+  const reload = (): void => {
+    options.engine.bridge.invoke('tasks.list', {}).then((tasks) => {
+      tracker.reset(tasks);
+      render();
+    }, () => {});
+  };
+  const stopReloading = whenRunning(options.engine.events, reload);
+  reload();
   render();
 
   return {
@@ -92,6 +101,7 @@ export function showProgress(options: ProgressOptions): ProgressDisplay {
     },
     dispose: () => {
       unsubscribe();
+      stopReloading();
       if (tray && !tray.isDestroyed()) tray.destroy();
       tray = undefined;
     },

@@ -1,5 +1,5 @@
 import { protocol } from 'electron';
-import type { MediaLibrary } from '../core/media.js';
+import type { MediaRef } from '../../src-shared/types.js';
 import { createAppHandler } from './app-protocol.js';
 import { createMediaHandler } from './media-protocol.js';
 import { PRIVILEGED_SCHEMES } from './security-policy.js';
@@ -10,8 +10,8 @@ export function registerSchemes(): void {
   protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
 }
 
-/** After `ready`: the page from dist/renderer, previews from the media library. */
-export function mountProtocols(media: MediaLibrary): void {
+/** After `ready`: the page from dist/renderer, previews from the data dir's media partitions. */
+export function mountProtocols(media: { resolve(ref: MediaRef): Promise<string> }): void {
   protocol.handle(APP_SCHEME, createAppHandler());
   protocol.handle(MEDIA_SCHEME, createMediaHandler(media));
 }

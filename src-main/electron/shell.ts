@@ -3,8 +3,9 @@ import type { DesktopShell } from '../router/handlers.js';
 import { mayOpen } from './open-policy.js';
 
 /**
- * Reveal and open for the router's shell.* channels. The router has already confined the path to a
- * task's file or the media partitions; "open" further refuses what would run rather than show.
+ * Reveal and open, answering the engine process's `shell` requests (its router's shell.* channels).
+ * The router has already confined the path to a task's file or the media partitions; "open" further
+ * refuses what would run rather than show.
  */
 export const electronShell: DesktopShell = {
   kind: 'electron',

@@ -14,10 +14,12 @@ export const useNotices = defineStore('notices', () => {
   const items = ref<Notice[]>([]);
   let next = 1;
 
-  function push(kind: Notice['kind'], text: string, code?: number): void {
+  /** Show a notice; returns its id (to dismiss it when it no longer holds). */
+  function push(kind: Notice['kind'], text: string, code?: number): number {
     const notice = { id: next++, kind, text, code };
     items.value = [...items.value.slice(-4), notice];
     if (kind === 'info') setTimeout(() => dismiss(notice.id), 5_000);
+    return notice.id;
   }
 
   function error(error: unknown): void {
@@ -33,5 +35,5 @@ export const useNotices = defineStore('notices', () => {
     items.value = items.value.filter((n) => n.id !== id);
   }
 
-  return { items, error, info, dismiss };
+  return { items, push, error, info, dismiss };
 });

@@ -2,11 +2,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src-shared/types.js';
 import { APP_NAME } from '../../src-main/core/paths.js';
+import type { EngineStateChange, EventMap, EventName, Reply } from '../../src-shared/channels.js';
 import { CompletionWatcher, displayName, noticeFor, type Ending } from '../../src-main/electron/completion-notices.js';
+import { trackLanguage, whenRunning, type EventListener } from '../../src-main/electron/engine-link.js';
 import { galleryPatch } from '../../src-main/electron/gallery-defaults.js';
 import { mayOpen } from '../../src-main/electron/open-policy.js';
 import { ProgressTracker, progressLabel, taskbarProgress } from '../../src-main/electron/overall-progress.js';
 import { iconStateFor, ringBitmap, sameIcon } from '../../src-main/electron/tray-icon.js';
+import { boundsToRestore } from '../../src-main/electron/window-bounds.js';
 
 const task = (token: string, extra: Partial<TaskRecord> = {}): TaskRecord => ({
   token,
@@ -58,6 +61,15 @@ describe('completion notices', () => {
     expect(noticeFor([done, { ...done, name: 'x' }], 'zh-CN')?.title).toBe('2 个下载已完成');
   });
 
+  it('take a late task list for the tasks no update told of yet', () => {
+    const watcher = new CompletionWatcher();
+    expect(watcher.observe(task('a', { state: 'running' }))).toBeUndefined(); // first seen: quiet
+    watcher.seed([task('a', { state: 'queued' }), task('b', { state: 'running' }), task('c', { state: 'completed' })]);
+    expect(watcher.observe(task('a', { state: 'completed' }))?.token).toBe('a'); // the update, not the older list, counted
+    expect(watcher.observe(task('b', { state: 'failed', code: 1000 }))?.state).toBe('failed');
+    expect(watcher.observe(task('c', { state: 'completed' }))).toBeUndefined();
+  });
+
   it('name files as people know them', () => {
     expect(displayName(task('a', { name: 'sub/face.png' }))).toBe('face.png');
     expect(displayName(task('a', { requestedFilename: 'want.png' }))).toBe('want.png');
@@ -84,6 +96,13 @@ describe('overall progress', () => {
     expect(tracker.overall()).toMatchObject({ active: 0, fraction: null });
   });
 
+  it('starts over from a fresh list when the engine process is back', () => {
+    const tracker = new ProgressTracker([task('a', { state: 'running', bytes: 10, total: 100 })]);
+    tracker.update('task.progress', [{ token: 'a', bytes: 60, total: 100, speed: 5, eta: 1 }]);
+    tracker.reset([task('a', { state: 'queued', bytes: 40, total: 100 }), task('b', { state: 'queued', total: 100 })]);
+    expect(tracker.overall()).toMatchObject({ active: 2, running: 0, bytes: 40, fraction: 0.2, speed: 0 });
+  });
+
   it('drives the taskbar bar: none when idle, paused, indeterminate without sizes, else the fraction', () => {
     const idle = new ProgressTracker().overall();
     expect(taskbarProgress(idle)).toEqual({ value: -1, mode: 'none' });
@@ -98,6 +117,69 @@ describe('overall progress', () => {
     expect(progressLabel({ ...idle, active: 3, running: 2, fraction: 0.426, speed: 1_258_291 }, 'en')).toBe('3 downloads · 42% · 1.2 MiB/s');
     expect(progressLabel({ ...idle, active: 1, paused: 1, fraction: null, bytes: 2048 }, 'en')).toBe('1 download · 2.0 KiB · paused');
     expect(progressLabel({ ...idle, active: 2, running: 2, fraction: 0.5 }, 'zh-CN')).toBe('2 个下载 · 50%');
+  });
+});
+
+describe('main\'s link to the engine process', () => {
+  const settingsReply = (language: string): Reply<unknown> => ({ ok: true, value: { language, maxConcurrent: 3 } });
+
+  it('forwards every call and keeps the language as settings pass through', async () => {
+    const calls: string[] = [];
+    let stored = 'zh-CN';
+    const link = trackLanguage({
+      call: async (channel, payload) => {
+        calls.push(channel);
+        if (channel === 'settings.set') stored = (payload as { language: string }).language ?? stored;
+        if (channel === 'settings.get' || channel === 'settings.set') return settingsReply(stored);
+        return { ok: false, error: { code: 1001, message: 'no such task' } };
+      },
+    });
+    expect(link.language()).toBe('en');
+    await link.refresh();
+    expect(link.language()).toBe('zh-CN');
+    expect(await link.call('settings.set', { language: 'en' })).toEqual(settingsReply('en'));
+    expect(link.language()).toBe('en');
+    expect(await link.call('tasks.get', { token: 'x' })).toMatchObject({ ok: false, error: { code: 1001 } });
+    expect(link.language()).toBe('en');
+    expect(calls).toEqual(['settings.get', 'settings.set', 'tasks.get']);
+  });
+
+  it('tells when the engine process runs (again), and of nothing else', () => {
+    const listeners = new Set<EventListener>();
+    const events = { subscribe: (l: EventListener) => (listeners.add(l), () => listeners.delete(l)) };
+    const seen: EngineStateChange[] = [];
+    const stop = whenRunning(events, (change) => seen.push(change));
+    const emit = <E extends EventName>(name: E, payload: EventMap[E]): void => listeners.forEach((l) => l(name, payload));
+    emit('engine.state', { state: 'crashed', restarts: 0, detail: 'signal SIGKILL' });
+    emit('engine.state', { state: 'restarting', restarts: 0, inMs: 250 });
+    emit('task.removed', { token: 'a' });
+    emit('engine.state', { state: 'running', restarts: 1 });
+    stop();
+    emit('engine.state', { state: 'running', restarts: 2 });
+    expect(seen).toEqual([{ state: 'running', restarts: 1 }]);
+  });
+});
+
+describe('the window\'s place', () => {
+  const screen = [{ x: 0, y: 0, width: 1920, height: 1040 }];
+
+  it('comes back where it was while that is on a screen', () => {
+    expect(boundsToRestore({ x: 100, y: 50, width: 1000, height: 700, maximized: true }, screen)).toEqual({ x: 100, y: 50, width: 1000, height: 700, maximized: true });
+    // A second screen on the left.
+    expect(boundsToRestore({ x: -1500, y: 0, width: 1000, height: 700 }, [...screen, { x: -1920, y: 0, width: 1920, height: 1080 }])).toMatchObject({ x: -1500, maximized: false });
+  });
+
+  it('opens at the default place when the screen is gone or the entry is damaged', () => {
+    expect(boundsToRestore({ x: -1500, y: 0, width: 1000, height: 700 }, screen)).toBeUndefined();
+    expect(boundsToRestore({ x: 1900, y: 0, width: 1000, height: 700 }, screen)).toBeUndefined();
+    expect(boundsToRestore({ x: 100, y: -600, width: 1000, height: 700 }, screen)).toBeUndefined();
+    for (const junk of [undefined, null, 'x', {}, { x: 1, y: 1, width: 'wide', height: 700 }, { x: 0.5, y: 0, width: 800, height: 600 }, { x: 0, y: 0, width: -5, height: 600 }]) {
+      expect(boundsToRestore(junk, screen), JSON.stringify(junk)).toBeUndefined();
+    }
+  });
+
+  it('never opens smaller than the window\'s minimum', () => {
+    expect(boundsToRestore({ x: 10, y: 10, width: 100, height: 100 }, screen)).toMatchObject({ width: 720, height: 480 });
   });
 });
 

@@ -145,11 +145,37 @@ describe('the electron folder', () => {
   it('keeps electron out of the modules the tests and the preload bundle run in plain Node', () => {
     // Importing `electron` outside Electron runs its installer (a download): these must never do it.
     const pure = ['urls.ts', 'security-policy.ts', 'ipc-contract.ts', 'preload-api.ts', 'app-protocol.ts', 'media-protocol.ts',
-      'gallery-defaults.ts', 'open-policy.ts', 'completion-notices.ts', 'overall-progress.ts', 'tray-icon.ts', 'launch-plan.ts'];
+      'gallery-defaults.ts', 'open-policy.ts', 'completion-notices.ts', 'overall-progress.ts', 'tray-icon.ts', 'launch-plan.ts',
+      'engine-link.ts', 'window-bounds.ts'];
     for (const file of pure) expect(importsElectron(file), file).toBe(false);
     const shell = sources.filter(importsElectron).sort();
-    expect(shell).toEqual(['electron-conf.ts', 'engine-access.ts', 'ipc.ts', 'main.ts', 'navigation.ts', 'notifications.ts', 'preload.ts', 'progress.ts',
+    expect(shell).toEqual(['electron-conf.ts', 'engine-access.ts', 'engine-process.ts', 'ipc.ts', 'main.ts', 'navigation.ts', 'notifications.ts', 'preload.ts', 'progress.ts',
       'schemes.ts', 'shell.ts', 'single-instance.ts', 'window.ts'].sort());
+  });
+
+  it('runs no engine: what main loads at run time never reaches Engine, openEngine or the router', () => {
+    // The compiled graph (test/global-setup.ts builds dist/), so type-only imports, which vanish, do not count.
+    const start = path.resolve('dist/src-main/electron/main.js');
+    const loaded = new Set<string>();
+    const stack = [start];
+    while (stack.length > 0) {
+      const file = stack.pop()!;
+      if (loaded.has(file)) continue;
+      loaded.add(file);
+      const code = fs.readFileSync(file, 'utf8');
+      for (const m of code.matchAll(/\b(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) stack.push(path.resolve(path.dirname(file), m[1]!));
+    }
+    const modules = [...loaded].map((file) => path.relative(path.resolve('dist'), file).split(path.sep).join('/'));
+    expect(modules).toContain('src-main/engine-process/client.js');
+    expect(modules).toContain('src-main/electron/engine-process.js');
+    const forbidden = modules.filter((m) => /^src-main\/(core\/engine\.js|host\/access\.js|router\/|engine-process\/(serve|entry)\.js)/.test(m) || m.startsWith('src-main/cli/'));
+    expect(forbidden).toEqual([]);
+    // Nor does any source of the folder import them for more than types (ESLint's layer rule says the same).
+    for (const file of sources) {
+      const text = fs.readFileSync(path.join(folder, file), 'utf8');
+      expect(text, file).not.toMatch(/^import\s+(?!type\b)[^;]*from\s+'\.\.\/(core\/engine|host\/access|router\/router)\.js'/m);
+      expect(text, file).not.toMatch(/new Engine\(|openEngine\(/);
+    }
   });
 
   it('registers exactly one IPC handler, and nothing listens with ipcMain.on', () => {

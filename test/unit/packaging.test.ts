@@ -277,6 +277,13 @@ describe('what goes into app.asar', () => {
     const files = await packagedFiles(ROOT, config);
     expect(files).toContain(pkg.main);
   });
+
+  it('packages the engine process\'s entry, which main starts with utilityProcess.fork', async () => {
+    const files = await packagedFiles(ROOT, config);
+    for (const file of ['entry.js', 'serve.js', 'parent-link.js', 'protocol.js', 'client.js']) {
+      expect(files).toContain(`dist/src-main/engine-process/${file}`);
+    }
+  });
 });
 
 describe('icons in build/', () => {
