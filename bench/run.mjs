@@ -5,7 +5,7 @@
 //   npm run -s bench -- --json    one JSON object with every figure on stdout (progress goes to stderr;
 //                                 -s keeps npm's own "> vela-companion bench" lines off stdout)
 //   npm run bench -- --quick      small sizes, 2 runs: a smoke run
-//   options: --size 1G  --runs 5  --cases 1,2,3,4,5,6  --no-build  --keep  --out FILE (the JSON, also)
+//   options: --size 1G  --runs 5  --cases 1,2,3,4,5,6,7  --no-build  --keep  --out FILE (the JSON, also)
 //
 // One static file server (bench/file-server.mjs) on 127.0.0.1 serves every client; every client writes
 // to the same scratch folder under the OS temp dir. Each case warms up, then runs every client at least
@@ -44,7 +44,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     size: { type: 'string' },
     runs: { type: 'string' },
-    cases: { type: 'string', default: '1,2,3,4,5,6' },
+    cases: { type: 'string', default: '1,2,3,4,5,6,7' },
     'no-build': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     out: { type: 'string' },
@@ -85,6 +85,7 @@ const TARGETS = {
   resume_extra_bytes: ['<', MiB],
   ui_first_rows_ms: ['<=', 1000],
   ui_scroll_p95_frame_ms: ['<=', 20],
+  main_event_loop_p99_ms: ['<=', 10],
 };
 
 // ---- setup -----------------------------------------------------------------------------------
@@ -129,11 +130,11 @@ if (loadAtStart[0] > os.cpus().length * 0.5) {
   log(`warning: load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores: other work is running, figures will be noisy`);
 }
 const t0 = performance.now();
-if (cases.has(1) || cases.has(4) || cases.has(5)) {
+if (cases.has(1) || cases.has(4) || cases.has(5) || cases.has(7)) {
   if (ensureRandomFile(path.join(dataRoot, singleName), config.singleSize)) log(`generated ${singleName}`);
 }
 if (cases.has(3) && ensureRandomFile(path.join(dataRoot, cappedName), config.cappedSize)) log(`generated ${cappedName}`);
-if (cases.has(2) || cases.has(4)) {
+if (cases.has(2) || cases.has(4) || cases.has(7)) {
   let made = 0;
   for (const name of smallNames) made += ensureRandomFile(path.join(dataRoot, smallDir, name), config.smallSize) ? 1 : 0;
   if (made) log(`generated ${made} small files`);
@@ -455,6 +456,36 @@ if (cases.has(3)) {
   };
 }
 
+// ---- case 7: the window's process while the engine works ---------------------------------------------
+
+if (cases.has(7)) {
+  log(`\ncase 7: event-loop delay of a stand-in for Electron's main while the engine downloads the ${formatSize(config.singleSize)} file, then ${config.smallCount} small files`);
+  const jobFile = path.join(scratch, 'responsiveness.json');
+  const job = {
+    single: `${server.base}/files/${singleName}`,
+    small: smallNames.slice(0, config.smallCount).map((name) => `${server.base}/files/${smallDir}/${name}`),
+    concurrency: config.smallConcurrency,
+  };
+  fs.writeFileSync(jobFile, JSON.stringify(job));
+  const runs = { forked: [], inprocess: [] };
+  for (let r = 0; r < Math.max(1, Math.min(config.runs, 3)); r += 1) {
+    for (const mode of ['forked', 'inprocess']) {
+      const dataDir = path.join(scratch, `main-${mode}`);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      syncDisk();
+      const child = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'main-responsiveness.mjs'), mode, dataDir, jobFile], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (child.status !== 0) throw new Error(`case 7 (${mode}) failed: ${child.stderr}`);
+      const figure = JSON.parse(child.stdout.trim().split('\n').pop());
+      runs[mode].push(figure);
+      log(`  ${mode.padEnd(9)} p99 ${figure.p99Ms} ms, max ${figure.maxMs} ms, ${figure.events} events relayed, ${(figure.ms / 1000).toFixed(1)} s`);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  results.figures.main_event_loop_p99_ms = round(median(runs.forked.map((f) => f.p99Ms)), 2);
+  results.figures.main_event_loop_p99_ms_in_process = round(median(runs.inprocess.map((f) => f.p99Ms)), 2);
+  results.raw.main_responsiveness = runs;
+}
+
 // ---- case 6: the page with many tasks ----------------------------------------------------------------
 
 if (cases.has(6)) {
@@ -515,7 +546,7 @@ if (args.json) {
   }
   line('figure'.padEnd(28), 'value'.padStart(12), '   target'.padEnd(14), '  met');
   for (const [name, t] of Object.entries(targets)) line(name.padEnd(28), String(t.value).padStart(12), `   ${t.target}`.padEnd(14), `  ${t.met === null ? 'n/a' : t.met ? 'yes' : 'NO'}`);
-  for (const name of ['segmented_vs_curl']) if (name in results.figures) line(name.padEnd(28), String(results.figures[name]).padStart(12), '   (no target)');
+  for (const name of ['segmented_vs_curl', 'main_event_loop_p99_ms_in_process']) if (name in results.figures) line(name.padEnd(28), String(results.figures[name]).padStart(12), '   (no target)');
   if (results.raw.queue) line(`\n${results.raw.queue.tasks} tasks: ${results.raw.queue.files_s} files/s, RSS once queued ${results.raw.queue.rss_mib_once_queued} MiB`);
   if (results.raw.ui) line(`UI: first rows wall ${results.raw.ui.first_rows_wall_ms_median} ms; scroll ${config.uiFrames} frames, median frame ${results.raw.ui.scroll_median_frame_ms_median} ms, max ${results.raw.ui.scroll_max_frame_ms_median} ms`);
   for (const note of results.notes) line(`note: ${note}`);
