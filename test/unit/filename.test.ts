@@ -44,6 +44,8 @@ const faults = vi.hoisted(() => ({
   renameCode: undefined as string | undefined,
   renameWhen: (_source: string): boolean => true,
   linkWhen: (_source: string): boolean => true,
+  /** How many links were tried (a clash costs one each). */
+  linkCalls: 0,
 }));
 
 // Naming the committed file under a free name uses the synchronous calls (place-file.ts).
@@ -52,6 +54,7 @@ vi.mock('node:fs', async (importOriginal) => {
   const fail = (code: string, syscall: string): NodeJS.ErrnoException =>
     Object.assign(new Error(`${code}: injected, ${syscall}`), { code, syscall });
   const linkSync: typeof actual.linkSync = (existing, target) => {
+    faults.linkCalls += 1;
     if (faults.linkCode && faults.linkWhen(String(existing))) throw fail(faults.linkCode, 'link');
     return actual.linkSync(existing, target);
   };
@@ -498,6 +501,16 @@ describe('commitFile', () => {
     expect(await readFile(path.join(dir, 'a.txt'), 'utf8')).toBe('old');
     expect(await readFile(path.join(dir, 'a-1.txt'), 'utf8')).toBe('new1');
     expect(await readFile(path.join(dir, 'a-2.txt'), 'utf8')).toBe('new2');
+  });
+
+  it('among thousands of taken numbered names, lists the folder once instead of trying each (the event loop stays free)', async () => {
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'a.txt'), 'old');
+    for (let n = 1; n <= 3_000; n += 1) await writeFile(path.join(dir, `a-${n}.txt`), '');
+    faults.linkCalls = 0;
+    expect(await commitFile(await makePartial('p', 'new'), dir, 'a.txt')).toBe('a-3001.txt');
+    expect(faults.linkCalls).toBeLessThanOrEqual(20);
+    expect(await readFile(path.join(dir, 'a-3001.txt'), 'utf8')).toBe('new');
   });
 
   it('treats a dangling symlink at the name as taken and leaves it alone', async () => {
