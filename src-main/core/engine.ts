@@ -161,6 +161,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (task.state === 'queued' || task.state === 'running') {
         if (task.state === 'running') this.#update(task, { state: 'queued' });
         this.#queue.add(task.token);
+        this.#armOfflineTimer(task);
       }
     }
     this.#schedule();
@@ -245,6 +246,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit('task', task);
     if (this.#started) {
       this.#queue.add(task.token);
+      this.#armOfflineTimer(task);
       this.#schedule();
     }
     return task;
@@ -398,6 +400,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** A profile changed (e.g. back online): apply its bandwidth and let waiting tasks go. */
   profileChanged(): void {
     for (const [id, limiter] of this.#profileLimiters) limiter.bytesPerSecond = this.profiles.find(id)?.link.bandwidth ?? 0;
+    // A profile that just went offline: its queued tasks start counting their offline timeout now.
+    for (const token of this.#queue) {
+      const task = this.store.getTask(token);
+      if (task?.state === 'queued') this.#armOfflineTimer(task);
+    }
     this.#schedule();
   }
 
@@ -438,8 +445,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#update(task, { state: 'queued' });
     if (this.#started) {
       this.#queue.add(task.token);
+      this.#armOfflineTimer(task);
       this.#schedule();
     }
+  }
+
+  /**
+   * An offline profile's timeout counts from when the task was asked for, not from when a slot frees
+   * (#schedule stops looking at the queue once every slot is busy, so it alone would arm it late).
+   */
+  #armOfflineTimer(task: TaskRecord): void {
+    const profile = this.#profileOf(task);
+    if (profile.link.offline) this.#waitForNetwork(task, profile);
   }
 
   /** Start queued tasks, oldest first, within the global cap and each profile's cap. */
@@ -481,7 +498,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (timeout === undefined || this.#offlineTimers.has(task.token)) return;
     const timer = setTimeout(() => {
       this.#offlineTimers.delete(task.token);
-      if (task.state !== 'queued') return;
+      // Paused meanwhile, or back online and only waiting for a free slot: not an offline failure.
+      if (task.state !== 'queued' || !this.#profileOf(task).link.offline) return;
       this.#queue.delete(task.token);
       this.#fail(task, `network error: offline for more than ${timeout} ms`);
     }, timeout);

@@ -199,6 +199,21 @@ describe('offline link', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('counts the offline timeout from when the task was asked for, even while every slot is busy', async () => {
+    h.engine.updateSettings({ concurrency: 1 });
+    server.setFile('/busy.bin', { body: randomBytesSeeded(4 * 1024 * 1024, 3), bytesPerSecond: 256 * 1024 });
+    const busy = h.engine.download({ url: server.urlFor('/busy.bin') });
+    await waitFor(() => h.engine.get(busy.token).state === 'running', 'the slot taken');
+    h.profile('subway', { offline: true, offlineTimeoutMs: 200 });
+    const started = Date.now();
+    const { token } = h.engine.download({ url: server.urlFor('/never.bin'), device: 'subway' });
+    const error = await rejection(h.engine.whenDone(token));
+    expect(error).toMatchObject({ code: 1000 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(h.engine.get(busy.token).state).toBe('running');
+    h.engine.cancel(busy.token);
+  });
+
   it('a task waiting for the network can be paused and cancelled', async () => {
     h.profile('cave', { offline: true, offlineTimeoutMs: 300 });
     const { token } = h.engine.download({ url: server.urlFor('/never.bin'), device: 'cave' });
