@@ -76,16 +76,17 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
   }
 
   const range = offset > 0 && validator ? { start: offset, ifRange: validator } : undefined;
-  const body = startGet({ ...options, range });
+  let body: Body | undefined;
   // Until the head: an abort ends the request. After it, streamToFile ends the body itself, once it
   // has written what the body still buffers (a pause must not throw it away).
   let receiving = false;
   const onAbort = (): void => {
-    if (!receiving) body.destroy(reasonOf(signal));
+    if (!receiving) body?.destroy(reasonOf(signal));
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal.aborted) throw signal.reason;
+    body = startGet({ ...options, range });
     const response = await headOf(body);
     const status = response.statusCode;
 
@@ -137,7 +138,7 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     }
     return { size, meta };
   } catch (error) {
-    body.destroy();
+    body?.destroy();
     throw classifyError(error, signal);
   } finally {
     signal.removeEventListener('abort', onAbort);
