@@ -1,12 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
-import type { Agents } from './http-get.js';
 
 /**
- * Keep-alive agents, shared by every task (many small files reuse connections), and proxy agents
- * from the settings or HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY. Loopback is never proxied.
+ * The connection pools got uses (its `agent` option): keep-alive agents shared by every task (many
+ * small files reuse connections), and proxy agents from the settings or HTTPS_PROXY / HTTP_PROXY,
+ * honouring NO_PROXY. Loopback is never proxied.
  */
+export interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
 const agentOptions = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 'lifo' as const };
 const direct: Agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 const proxied = new Map<string, Agents>();
@@ -22,11 +27,6 @@ export function agentsFor(url: string, settingsProxy: string, env: NodeJS.Proces
     proxied.set(proxy, agents);
   }
   return agents;
-}
-
-/** Whether these are the direct agents (no proxy): the fast plain-http reader may then be used. */
-export function isDirect(agents: Agents): boolean {
-  return agents === direct;
 }
 
 function bypassProxy(hostname: string, noProxy: string): boolean {

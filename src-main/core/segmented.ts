@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Agents } from './http-get.js';
+import type { Agents } from './agents.js';
 import { PRIVATE_FILE_MODE } from './private-files.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
 import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';

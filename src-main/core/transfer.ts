@@ -1,21 +1,22 @@
 import fs from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { IncomingMessage } from 'node:http';
+import { ReadError, TimeoutError } from 'got';
 import { VelaError } from '../../src-shared/codes.js';
-import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
-import { isDirect } from './agents.js';
-import { httpGet, type Agents, type GetResult } from './http-get.js';
+import type { Agents } from './agents.js';
+import { headOf, holdIdleTimer, startGet, type Body, type Head } from './http-client.js';
 import { PRIVATE_FILE_MODE } from './private-files.js';
-import type { RawAnswer } from './raw-http.js';
 import { parseRetryAfter } from './retry-policy.js';
+import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
+
+export { USER_AGENT } from './http-client.js';
 
 /**
- * One attempt of one download: a single HTTP request whose body streams into the task's partial file.
- * Resume, restart and error classification live here; retries and scheduling live in the engine.
- * HTTP stays inside this file and http-get.ts: the engine sees our own types only.
+ * One attempt of one download: a single HTTP request (got, http-client.ts) whose body streams into the
+ * task's partial file. Resume, restart and error classification live here; retries and scheduling
+ * live in the engine, which sees our own types only.
  */
-
-export const USER_AGENT = 'VelaCompanion/0.1 (+quick-app system.request mirror)';
 
 /** What the engine remembers about the bytes in a partial file, kept beside it as `<token>.json`. */
 export interface PartialMeta {
@@ -76,13 +77,18 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
   }
 
   const range = offset > 0 && validator ? { start: offset, ifRange: validator } : undefined;
-  let response: GetResult | undefined;
+  let body: Body | undefined;
+  // Until the head: an abort ends the request. After it, streamToFile ends the body itself, once it
+  // has written what the body still buffers (a pause must not throw it away).
+  let receiving = false;
+  const onAbort = (): void => {
+    if (!receiving) body?.destroy(reasonOf(signal));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
-    // The signal ends the request only until the answer's head: after it, streamToFile ends the body
-    // itself, once it has written what the body still buffers (a pause must not throw it away).
-    // Plain http without a proxy takes the fast reader (raw-http.ts).
-    response = await startRequest(options, range, false, isDirect(options.agents));
-    const { url } = response;
+    if (signal.aborted) throw signal.reason;
+    body = startGet({ ...options, range });
+    const response = await headOf(body);
     const status = response.statusCode;
 
     if (status >= 300 && status < 400) throw statusFailure(response);
@@ -90,7 +96,7 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
       // A crash between the last byte and the final rename leaves a partial that is already whole.
       const whole = parseContentRange(header(response.headers['content-range']))?.total ?? (/^bytes \*\/(\d+)$/.exec(header(response.headers['content-range']) ?? '')?.[1]);
       if (status === 416 && offset > 0 && options.meta?.total === offset && Number(whole) === offset) {
-        response.destroy();
+        body.destroy();
         return { size: offset, meta: options.meta };
       }
       if (status === 416 && offset > 0) {
@@ -120,10 +126,11 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
       total = contentLength(response);
     }
 
-    const meta = metaOf(response, url, total, status === 206 ? previous : undefined);
+    const meta = metaOf(response, total, status === 206 ? previous : undefined);
     options.onStart(meta, offset);
 
-    await streamToFile(response.body, options, offset);
+    receiving = true;
+    await streamToFile(body, options, offset);
     if (signal.aborted) throw signal.reason;
 
     const size = sizeOf(options.partialPath);
@@ -132,150 +139,160 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     }
     return { size, meta };
   } catch (error) {
-    response?.destroy();
+    body?.destroy();
     throw classifyError(error, signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
 /**
- * Writes the body into the partial file as it arrives, each chunk with one synchronous write on this
- * thread, paced by the rate limiters. Synchronous on purpose: a 64 KiB write into the page cache takes
- * tens of microseconds, while fs.WriteStream's thread-pool writes cost a hand-off between threads per
- * batch and kept a single download at about half of curl's speed on two cores (docs/performance.md,
- * case 1); a disk that cannot keep up slows the loop, and so the socket, exactly as backpressure would.
+ * Writes the body into the partial file as it arrives: `pipeline(body, sink)`, the sink writing each
+ * chunk with one synchronous write on this thread, paced by the rate limiters. Synchronous on purpose:
+ * a 64 KiB write into the page cache takes tens of microseconds, while fs.WriteStream's thread-pool
+ * writes cost a hand-off between threads per batch (docs/performance.md, case 1); a disk that cannot
+ * keep up slows the loop, and so the socket, exactly as backpressure would. The file is opened once
+ * per attempt, and nothing else touches the disk per chunk.
  *
- * Every byte received is written before this returns, whatever ends it: the end of the body, a
- * connection that breaks (reported after, so its bytes are kept), the profile's simulated drop, or an
- * abort (pause, stop), on which what the response still buffers is written too instead of fetched again.
+ * A pause or stop (the signal) writes what already arrived, the slice being paced and whatever got
+ * and the connection still buffer, and only then closes the connection: a resume fetches only what
+ * never arrived. A broken connection is reported after the bytes before the break were written.
  */
-async function streamToFile(
-  body: GetResult['body'],
-  options: Pick<AttemptOptions, 'partialPath' | 'signal' | 'limiters' | 'onBytes' | 'dropAfterBytes'>,
-  offset: number,
-): Promise<void> {
-  const dropAt = options.dropAfterBytes;
+async function streamToFile(body: Body, options: Pick<AttemptOptions, 'partialPath' | 'signal' | 'limiters' | 'onBytes' | 'dropAfterBytes' | 'idleTimeoutMs'>, offset: number): Promise<void> {
+  const { signal } = options;
   const fd = fs.openSync(options.partialPath, offset > 0 ? 'a' : 'w', PRIVATE_FILE_MODE);
-  let passed = 0;
-  let broken: unknown;
-  /** Writes what may be written of a chunk; false once the simulated drop point is reached. */
-  const accept = (chunk: Buffer): boolean => {
-    // `>`: a connection whose body ends exactly at the drop point delivered everything; no drop.
-    if (dropAt !== undefined && passed + chunk.length > dropAt) {
-      if (dropAt > passed) writeAll(fd, chunk.subarray(0, dropAt - passed), options.onBytes);
-      passed = dropAt;
-      broken = new SimulatedDrop(dropAt);
-      return false;
-    }
-    passed += chunk.length;
-    writeAll(fd, chunk, options.onBytes);
-    return true;
-  };
+  const sink = new FileSink(fd, body, options);
+  const onAbort = (): void => sink.stop();
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
-    if (body.kind === 'raw') await pumpRaw(body.raw, options, accept);
-    else await pumpStream(body.stream, options, accept);
+    if (signal.aborted) sink.stop();
+    await pipeline(body, sink);
   } catch (error) {
     // On an abort the caller reports it; every byte received is on disk by now.
-    if (!options.signal.aborted) {
-      if (error instanceof VelaError || isWriteError(error)) throw error;
-      // A broken connection: its bytes are on disk; the break is reported after.
-      broken ??= error;
-    }
+    if (!signal.aborted) throw error;
   } finally {
+    signal.removeEventListener('abort', onAbort);
     fs.closeSync(fd);
   }
-  if (broken !== undefined) throw broken;
 }
 
-/**
- * The fast reader's body: each chunk is written before the reader reuses its buffer. A pause (or a
- * limiter's wait) stops reading the socket; an abort closes the connection at once, since every byte
- * it delivered is already written.
- */
-async function pumpRaw(raw: RawAnswer, options: Pick<AttemptOptions, 'signal' | 'limiters'>, accept: (chunk: Buffer) => boolean): Promise<void> {
-  const { signal } = options;
-  const onAbort = (): void => raw.destroy();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    if (signal.aborted) return;
-    await raw.pump((chunk) => {
-      if (signal.aborted || !accept(chunk)) return false;
-      return reserveAll(options.limiters(), chunk.length);
-    });
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    raw.destroy();
+/** The end of {@link streamToFile}'s pipeline: synchronous writes into the partial file, paced. */
+class FileSink extends Writable {
+  readonly #fd: number;
+  readonly #body: Body;
+  readonly #o: Pick<AttemptOptions, 'limiters' | 'onBytes' | 'dropAfterBytes' | 'idleTimeoutMs'>;
+  /** Body bytes seen, for the simulated drop. */
+  #passed = 0;
+  #stopping = false;
+  /** A chunk waiting for the limiters: its next slice (already reserved) starts at `offset`. */
+  #held: { chunk: Buffer; offset: number; done: (error?: Error | null) => void; timer: NodeJS.Timeout; resumeIdle: () => void } | undefined;
+
+  constructor(fd: number, body: Body, options: Pick<AttemptOptions, 'limiters' | 'onBytes' | 'dropAfterBytes' | 'idleTimeoutMs'>) {
+    // Chunks are written as they come; the buffer only fills while a speed limit holds one back.
+    super({ highWaterMark: 4 * SLICE, decodeStrings: false });
+    this.#fd = fd;
+    this.#body = body;
+    this.#o = options;
   }
-}
 
-/** A node:http body: read chunk by chunk, paced in slices by the limiters. */
-async function pumpStream(request: IncomingMessage, options: Pick<AttemptOptions, 'signal' | 'limiters'>, accept: (chunk: Buffer) => boolean): Promise<void> {
-  const { signal } = options;
-  /** Keeps what already arrived when paused or stopped, then lets the connection go. */
-  const drain = (): void => {
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    const limiters = this.#stopping ? [] : this.#o.limiters().filter((l) => l.bytesPerSecond > 0);
+    if (limiters.length === 0) this.#finish(chunk, 0, done);
+    else this.#pace(chunk, 0, limiters, done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    const held = this.#held;
+    this.#held = undefined;
+    if (held) {
+      clearTimeout(held.timer);
+      held.resumeIdle();
+    }
+    done(error);
+  }
+
+  /** Feeds a chunk in slices, each once the limiters allow it. */
+  #pace(chunk: Buffer, from: number, limiters: readonly RateLimiter[], done: (error?: Error | null) => void): void {
+    for (let offset = from; offset < chunk.length; ) {
+      const slice = chunk.subarray(offset, offset + SLICE);
+      const wait = reserveAll(limiters, slice.length);
+      if (wait > 0) {
+        // Our own wait is not the server's silence.
+        const resumeIdle = holdIdleTimer(this.#body, this.#o.idleTimeoutMs);
+        const timer = setTimeout(() => {
+          this.#held = undefined;
+          resumeIdle();
+          if (!this.#write(slice, done)) return;
+          this.#pace(chunk, offset + slice.length, limiters, done);
+        }, wait);
+        this.#held = { chunk, offset, done, timer, resumeIdle };
+        return;
+      }
+      if (!this.#write(slice, done)) return;
+      offset += slice.length;
+    }
+    done();
+  }
+
+  /** Writes the rest of a chunk at once and reports the chunk done. */
+  #finish(chunk: Buffer, from: number, done: (error?: Error | null) => void): void {
+    if (this.#write(chunk.subarray(from), done)) done();
+  }
+
+  /** Writes bytes to the file (up to the simulated drop point); false after reporting an error to `done`. */
+  #write(bytes: Buffer, done: (error?: Error | null) => void): boolean {
     try {
-      for (let rest = request.read() as Buffer | null; rest !== null && accept(rest); rest = request.read() as Buffer | null);
+      const drop = this.#o.dropAfterBytes;
+      // `>`: a connection whose body ends exactly at the drop point delivered everything; no drop.
+      if (drop !== undefined && this.#passed + bytes.length > drop) {
+        if (drop > this.#passed) this.#writeAll(bytes.subarray(0, drop - this.#passed));
+        this.#passed = drop;
+        done(new SimulatedDrop(drop));
+        return false;
+      }
+      this.#passed += bytes.length;
+      this.#writeAll(bytes);
+      return true;
+    } catch (error) {
+      done(error as Error);
+      return false;
+    }
+  }
+
+  /** write() may take less than all of it (a disk filling up), so loop. */
+  #writeAll(bytes: Buffer): void {
+    for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.#fd, bytes, done, bytes.length - done);
+    this.#o.onBytes(bytes.length);
+  }
+
+  /**
+   * Pause or stop: writes the slice being paced and what got and the connection already buffer, then
+   * closes the connection (the pipeline then ends; the caller reports the abort).
+   */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    const held = this.#held;
+    if (held) {
+      this.#held = undefined;
+      clearTimeout(held.timer);
+      held.resumeIdle();
+      // Chunks the sink buffered meanwhile follow at once (unpaced, now that it is stopping).
+      this.#finish(held.chunk, held.offset, held.done);
+    }
+    const body = this.#body;
+    body.unpipe(this);
+    try {
+      for (let rest = body.read() as Buffer | null; rest !== null && this.#write(rest, () => undefined); rest = body.read() as Buffer | null);
     } catch {
-      // A write error while stopping anyway: the bytes not written are fetched again.
+      // A stream already broken: what it held is fetched again.
     }
-    request.destroy();
-  };
-  const chunks = (request as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  /** True while waiting for the next chunk: an abort then has to wake the loop itself. */
-  let waiting = false;
-  /** The whole body arrived: the connection goes back to the agent's pool, not destroyed. */
-  let ended = false;
-  const onAbort = (): void => {
-    if (waiting) drain();
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (;;) {
-      if (signal.aborted) {
-        drain();
-        break;
-      }
-      waiting = true;
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await chunks.next();
-      } finally {
-        waiting = false;
-      }
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      const limiters = options.limiters().filter((l) => l.bytesPerSecond > 0);
-      if (limiters.length === 0 || signal.aborted) {
-        if (!accept(next.value)) break;
-      } else if (!(await paced(next.value, limiters, signal, accept))) break;
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    if (!ended) request.destroy();
+    body.destroy();
   }
 }
 
-/** Feeds a chunk to `accept` in slices, each after the limiters allow it; on an abort the rest at once. */
-async function paced(chunk: Buffer, limiters: readonly RateLimiter[], signal: AbortSignal, accept: (slice: Buffer) => boolean): Promise<boolean> {
-  for (let offset = 0; offset < chunk.length; offset += SLICE) {
-    const slice = chunk.subarray(offset, offset + SLICE);
-    const wait = reserveAll(limiters, slice.length);
-    if (wait > 0 && !signal.aborted) await delay(wait, undefined, { signal }).catch(() => undefined);
-    if (!accept(slice)) return false;
-  }
-  return true;
-}
-
-/** An error of the file, not of the connection (those are classified as disk errors by the caller). */
-function isWriteError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'syscall' in error && (error as NodeJS.ErrnoException).syscall === 'write';
-}
-
-/** One chunk to the file: write() may take less than all of it (a disk filling up), so loop. */
-function writeAll(fd: number, chunk: Buffer, onBytes: (bytes: number) => void): void {
-  for (let done = 0; done < chunk.length; ) done += fs.writeSync(fd, chunk, done, chunk.length - done);
-  onBytes(chunk.length);
+function reasonOf(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
 /** The bytes a segment connection asks for: [start, end) with If-Range; no range = the whole resource. */
@@ -305,19 +322,23 @@ export interface RangeResponse {
 /**
  * One request of a segmented download (segmented.ts): the same got setup as an attempt, but the body
  * is handed back to be written in place. Statuses other than 200/206 throw an AttemptFailure (with the
- * status); a 206 without a readable Content-Range is a transient failure. Errors are classified.
+ * status); a 206 without a readable Content-Range is a transient failure. Errors are classified. The
+ * signal ends the request, head or body.
  */
 export async function openRange(options: RangeRequest): Promise<RangeResponse> {
   const { signal } = options;
-  let response: GetResult | undefined;
+  let body: Body | undefined;
+  const onAbort = (): void => {
+    body?.destroy(reasonOf(signal));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (options.latencyMs) await delay(options.latencyMs, undefined, { signal });
-    // Always node:http (no fast reader): segments are written asynchronously, in place.
-    response = await startRequest(options, options.range, true);
-    const { url } = response;
+    if (signal.aborted) throw signal.reason;
+    const opened = startGet(options);
+    body = opened;
+    const response = await headOf(opened);
     const status = response.statusCode;
-    if (response.body.kind !== 'stream') throw new Error('a segment needs a stream body');
-    const stream = response.body.stream;
     if (status !== 200 && status !== 206) throw statusFailure(response);
     let start = 0;
     let total = contentLength(response);
@@ -327,42 +348,23 @@ export async function openRange(options: RangeRequest): Promise<RangeResponse> {
       start = range.start;
       total = range.total;
     }
+    // got's stream is not destroyed at its end (autoDestroy is off), so both.
+    const forget = (): void => signal.removeEventListener('abort', onAbort);
+    opened.once('end', forget).once('close', forget);
     return {
       status,
-      meta: metaOf(response, url, total, status === 206 ? options.previous : undefined),
+      meta: metaOf(response, total, status === 206 ? options.previous : undefined),
       start,
       acceptsRanges: status === 206 || /\bbytes\b/i.test(header(response.headers['accept-ranges']) ?? ''),
-      body: stream as AsyncIterable<Buffer>,
-      close: () => stream.destroy(),
+      body: opened,
+      close: () => opened.destroy(),
     };
   } catch (error) {
-    response?.destroy();
+    signal.removeEventListener('abort', onAbort);
+    body?.destroy();
     throw classifyError(error, signal);
   }
 }
-
-/** The GET of an attempt or a segment: identity bodies, the range asked with If-Range, idle timeouts only. */
-function startRequest(
-  options: Pick<RangeRequest, 'url' | 'headers' | 'agents' | 'idleTimeoutMs' | 'signal'>,
-  range: { start: number; end?: number; ifRange: string } | undefined,
-  signalEndsBody: boolean,
-  fastPlainHttp = false,
-): Promise<GetResult> {
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...lowerKeys(options.headers) };
-  // A compressed body hides the length and its offsets cannot be resumed.
-  headers['accept-encoding'] = 'identity';
-  delete headers.range;
-  delete headers['if-range'];
-  if (range) {
-    headers.range = `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
-    headers['if-range'] = range.ifRange;
-  }
-  // Idle timeouts only: a total timeout would kill large downloads.
-  return httpGet({ url: options.url, headers, agents: options.agents, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal, signalEndsBody, fastPlainHttp });
-}
-
-/** What the helpers below read of an answer. */
-type Head = Pick<GetResult, 'statusCode' | 'headers'>;
 
 /** A response that is not a 200/206 (the 416 resume cases aside), as a failure. */
 function statusFailure(response: Head): AttemptFailure {
@@ -383,10 +385,10 @@ function contentLength(response: Head): number | null {
   return value !== undefined && Number.isFinite(length) ? length : null;
 }
 
-/** @param url where the bytes really come from (after redirects): the file is named after it, as browsers do */
-function metaOf(response: Head, url: string, total: number | null, previous: PartialMeta | undefined): PartialMeta {
+/** `url` is where the bytes really come from (after redirects): the file is named after it, as browsers do. */
+function metaOf(response: Head, total: number | null, previous: PartialMeta | undefined): PartialMeta {
   return {
-    url,
+    url: response.url,
     etag: strongEtag(header(response.headers.etag)),
     lastModified: header(response.headers['last-modified']),
     total,
@@ -395,13 +397,16 @@ function metaOf(response: Head, url: string, total: number | null, previous: Par
   };
 }
 
-/** Turns anything thrown by node:http, fs or the engine's checks into an AttemptFailure; an abort stays an abort. */
+/**
+ * Turns anything thrown by got, fs or the engine's checks into an AttemptFailure; an abort stays an
+ * abort. By error class and `code`, never by message text.
+ */
 export function classifyError(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason ?? error;
   if (error instanceof AttemptFailure) return error;
   // Thrown by the engine's own onStart (the quota check): final as it is, not a network error to retry.
   if (error instanceof VelaError) return error;
-  const err = error as NodeJS.ErrnoException & { name?: string };
+  const err = error as NodeJS.ErrnoException;
   const code = err?.code ?? '';
   switch (code) {
     case 'ENOSPC':
@@ -411,22 +416,35 @@ export function classifyError(error: unknown, signal: AbortSignal): unknown {
     case 'EPERM':
     case 'EROFS':
       return new AttemptFailure(`cannot write the file (${code})`, false);
-    case 'ECONNRESET':
-      // node:http's word for a connection that closed inside a body.
-      if (err.message === 'aborted') return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true);
-      break;
     case 'ESIMDROP':
       return new AttemptFailure(err.message, true);
-    case 'ETIMEDOUT':
-      return new AttemptFailure(err.message.startsWith('timeout:') ? err.message : 'timeout: no data from the server', true);
+    case 'ERR_HTTP_CONTENT_LENGTH_MISMATCH':
+      // got's strictContentLength: the connection ended inside a Content-Length body.
+      return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true);
+    case 'ECONNRESET':
+      // A reset inside the body (got reports it as a read error; a cut chunked body is one too).
+      if (error instanceof ReadError) return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true);
+      break;
+    case 'ETIMEDOUT': {
+      const phase = error instanceof TimeoutError ? error.event : undefined;
+      if (phase === 'lookup' || phase === 'connect' || phase === 'secureConnect') return new AttemptFailure('timeout: could not connect to the server', true);
+      return new AttemptFailure('timeout: no data from the server', true);
+    }
     case 'ENOTFOUND':
       return new AttemptFailure('network error: host not found', false);
     case 'ERR_TOO_MANY_REDIRECTS':
       return new AttemptFailure('too many redirects', false);
+    case 'ERR_INVALID_URL':
+    case 'ERR_UNSUPPORTED_PROTOCOL':
+    case 'ERR_INVALID_CHAR':
+    case 'ERR_INVALID_HTTP_TOKEN':
+    case 'ERR_HTTP_INVALID_HEADER_VALUE':
+      // The request cannot be made at all: another attempt would fail the same way.
+      return new AttemptFailure(`the request cannot be sent: ${err.message} (${code})`, false);
     default:
       break;
   }
-  // Resets, refused connections, premature closes: the network's fault, worth another try.
+  // Resets, refused connections, malformed answers, premature closes: the network's fault, worth another try.
   return new AttemptFailure(`network error: ${err?.message ?? String(error)}${code ? ` (${code})` : ''}`, true);
 }
 
@@ -445,10 +463,6 @@ function header(value: string | string[] | undefined): string | undefined {
 /** If-Range needs a strong validator; a weak ETag is useless for it (RFC 9110 §13.1.5). */
 function strongEtag(etag: string | undefined): string | undefined {
   return etag && !etag.startsWith('W/') ? etag : undefined;
-}
-
-function lowerKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 export function parseContentRange(value: string | undefined): { start: number; end: number; total: number | null } | null {

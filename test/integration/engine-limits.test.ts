@@ -65,6 +65,29 @@ describe('bandwidth caps (±20% over about 2 s)', () => {
   });
 });
 
+describe('a speed limit slower than the idle timeout', () => {
+  // Issue 9, point 7: the engine holding the connection back is not the server's silence.
+  it('a task at 1 KiB/s, waiting longer than the idle timeout for each chunk, completes in one request', async () => {
+    await h.reopen({ idleTimeoutMs: 300 });
+    const body = randomBytesSeeded(3 * KiB, 41);
+    server.setFile('/trickle.bin', {
+      body,
+      // Two thirds at once, the rest after 0.8 s: the connection is still open while the engine waits.
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-length': String(body.length), etag: '"t"' });
+        res.write(body.subarray(0, 2 * KiB));
+        setTimeout(() => res.end(body.subarray(2 * KiB)), 800);
+      },
+    });
+    const started = performance.now();
+    const { token } = h.engine.download({ url: server.urlFor('/trickle.bin'), speedLimit: 1024 });
+    const r = await h.engine.whenDone(token);
+    expect(await sha256File(r.path)).toBe(sha256(body));
+    expect(server.requestsFor('/trickle.bin')).toHaveLength(1);
+    expect(performance.now() - started).toBeGreaterThan(2_500);
+  });
+});
+
 describe('concurrency caps, as the server sees them', () => {
   async function peak(count: number, device?: string): Promise<number> {
     const tokens: string[] = [];

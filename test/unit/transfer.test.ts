@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agentsFor, isDirect } from '../../src-main/core/agents.js';
+import { agentsFor } from '../../src-main/core/agents.js';
 import { runAttempt, type PartialMeta } from '../../src-main/core/transfer.js';
 
 let dir: string;
@@ -34,14 +33,12 @@ describe('runAttempt', () => {
   // the sidecar) while the old bytes were still in the file; had the file's reopening then failed, a
   // retry would have appended the new resource to the old one's bytes and committed the mix.
   it('drops the old bytes before announcing the new resource on a 200 to a resume', async () => {
-    for (const fast of [true, false]) {
-      const partialPath = path.join(dir, `partial-${fast}`);
+    {
+      const partialPath = path.join(dir, 'partial');
       fs.writeFileSync(partialPath, 'OLD BYTES');
       const old: PartialMeta = { url, etag: '"old"', total: 12 };
       const sizesAtStart: number[] = [];
-      // The engine's direct agents take the fast reader; any others, node:http.
-      const agents = fast ? agentsFor(url, '', {}) : { http: new http.Agent(), https: new https.Agent() };
-      expect(isDirect(agents)).toBe(fast);
+      const agents = agentsFor(url, '', {});
       const result = await runAttempt({
         url,
         headers: {},
