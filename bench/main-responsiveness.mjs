@@ -18,42 +18,37 @@ const [mode, dataDir, jobFile] = process.argv.slice(2);
 const job = JSON.parse(fs.readFileSync(jobFile, 'utf8'));
 const dist = (file) => pathToFileURL(path.resolve(import.meta.dirname, '..', 'dist', 'src-main', file)).href;
 
+/** A call that answers with the value of a Reply, or throws its error. */
+const unwrap = (call) => async (channel, payload) => {
+  const reply = await call(channel, payload);
+  if (!reply.ok) throw new Error(`${channel}: ${reply.error.message}`);
+  return reply.value;
+};
+
 /** A bridge-like pair: call(channel, payload) → value, and a count of relayed events. */
 async function openEngineSide() {
   let relayed = 0;
+  // What main does with each event: hand it to the window (here: structured-clone it, as IPC would).
+  const relay = (_event, payload) => {
+    structuredClone(payload);
+    relayed += 1;
+  };
   if (mode === 'forked') {
     const { EngineClient } = await import(dist('engine-process/client.js'));
     const { forkEngine } = await import(dist('engine-process/node-spawn.js'));
     const client = new EngineClient({ spawn: forkEngine({ dataDir, desktop: false }, { silent: true }) });
     const started = await client.start();
     if (started.kind !== 'ready') throw new Error(`engine process: ${started.kind}`);
-    // What main does with each event: hand it to the window (here: structured-clone it, as IPC would).
-    client.subscribe((_event, payload) => {
-      structuredClone(payload);
-      relayed += 1;
-    });
-    const call = async (channel, payload) => {
-      const reply = await client.call(channel, payload);
-      if (!reply.ok) throw new Error(`${channel}: ${reply.error.message}`);
-      return reply.value;
-    };
-    return { call, relayed: () => relayed, close: () => client.stop() };
+    client.subscribe(relay);
+    return { call: unwrap((channel, payload) => client.call(channel, payload)), relayed: () => relayed, close: () => client.stop() };
   }
   const { Engine } = await import(dist('core/engine.js'));
   const { openStore } = await import(dist('core/store.js'));
   const { createRouter } = await import(dist('router/handlers.js'));
   const engine = new Engine({ dataDir, store: openStore(dataDir), ownsProcess: true });
   const router = createRouter(engine, () => ({ pid: process.pid, dataDir, version: 'bench' }));
-  router.subscribe((_event, payload) => {
-    structuredClone(payload);
-    relayed += 1;
-  });
-  const call = async (channel, payload) => {
-    const reply = await router.call(channel, payload);
-    if (!reply.ok) throw new Error(`${channel}: ${reply.error.message}`);
-    return reply.value;
-  };
-  return { call, relayed: () => relayed, close: () => engine.stop() };
+  router.subscribe(relay);
+  return { call: unwrap((channel, payload) => router.call(channel, payload)), relayed: () => relayed, close: () => engine.stop() };
 }
 
 const side = await openEngineSide();
