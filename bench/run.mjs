@@ -78,7 +78,7 @@ const cases = new Set(args.cases.split(',').map((c) => Number(c.trim())));
 const TARGETS = {
   single_vs_curl: ['>=', 0.9],
   small_vs_aria2c: ['>=', 1.0],
-  small_vs_curl: ['>=', 0.5],
+  small_vs_curl: ['>=', 0.4],
   segmented_vs_aria2c: ['>=', 1.0],
   peak_rss_mib_1gib: ['<=', 150],
   peak_rss_mib_10k_tasks: ['<=', 150],
