@@ -1,22 +1,22 @@
 import { EventEmitter } from 'node:events';
-import { randomUUID, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import mime from 'mime-types';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
 import { issuesMessage, MEDIA_KIND_NAMES, settingsPatchSchema, type SettingsPatch } from '../../src-shared/schemas.js';
 import { isFinished, type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
-import { toInternalUri } from '../../src-shared/uri.js';
 import { validateFilename, validateHeaders, validateSha256, validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
-import { chooseFilename } from './filename.js';
+import { commitDownload } from './committer.js';
 import { moveToGallery } from './gallery.js';
 import { adjustHeapPolicy, resetHeapPolicy } from './heap-policy.js';
 import { Journal } from './journal.js';
 import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
 import { PartialFiles, type PartialSidecar } from './partial-files.js';
+import { ProgressReporter } from './progress.js';
+import { reconcile } from './reconciler.js';
 import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
@@ -25,7 +25,6 @@ import { earlierTask, requestDigest } from './request-id.js';
 import { RateLimiter } from './throttle.js';
 import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
 import { withoutOriginBound } from './origin-bound.js';
-import { commitFile } from './place-file.js';
 import { AttemptFailure, runAttempt, type PartialMeta } from './transfer.js';
 
 /**
@@ -104,7 +103,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   #running = new Map<string, Running>();
   #waiters = new Map<string, Waiter[]>();
   #offlineTimers = new Map<string, NodeJS.Timeout>();
-  #progressTimer: NodeJS.Timeout | undefined;
+  #progress: ProgressReporter;
   #keepAlive: NodeJS.Timeout | undefined;
   #globalLimiter = new RateLimiter(0);
   #profileLimiters = new Map<string, RateLimiter>();
@@ -133,6 +132,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Before anything is opened: a data dir from an older version (0755, files 0644) becomes the user's alone.
     tightenDataDir(this.paths.dataDir);
     this.#partials = new PartialFiles(this.paths.partialDir);
+    this.#progress = new ProgressReporter(
+      this.#options.progressIntervalMs,
+      () => this.#running,
+      (token) => this.store.getTask(token),
+      (batch) => this.emit('progress', batch),
+    );
     this.#journal = new Journal(path.join(options.dataDir, 'journal.jsonl'));
     this.#globalLimiter.bytesPerSecond = this.settings.speedLimit;
     fs.mkdirSync(this.paths.partialDir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -144,7 +149,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         // Kept: replaying entries the store already has changes nothing.
       }
     });
-    this.#reconcile();
+    reconcile({
+      store: this.store,
+      journal: this.#journal,
+      partials: this.#partials,
+      partitionDir: (storage) => this.#partitionDir(storage),
+      update: (task, patch) => this.#update(task, patch),
+    });
     this.#adjustHeap();
     if (this.#options.autoStart) this.start();
   }
@@ -175,7 +186,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.allSettled(running.map((r) => r.done));
     for (const timer of this.#offlineTimers.values()) clearTimeout(timer);
     this.#offlineTimers.clear();
-    this.#stopProgress();
+    this.#progress.stop();
     this.#updateKeepAlive();
     this.store.flush();
     this.#journal.close();
@@ -529,12 +540,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     run.lastBytes = run.bytes;
     this.#running.set(task.token, run);
     this.#update(task, { state: 'running', message: undefined, bytes: run.bytes });
-    this.#startProgress();
+    this.#progress.start();
     run.done = this.#drive(task, profile, run, meta)
       .catch((error: unknown) => this.#fail(task, `internal error: ${(error as Error).message}`))
       .finally(() => {
         this.#running.delete(task.token);
-        if (this.#running.size === 0) this.#stopProgress();
+        if (this.#running.size === 0) this.#progress.stop();
         this.#schedule();
       });
   }
@@ -678,56 +689,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   async #complete(task: TaskRecord, meta: PartialMeta | undefined, sidecarOnDisk: boolean): Promise<void> {
-    const partialPath = this.#partials.dataPath(task.token);
-    if (task.sha256) {
-      const actual = await sha256File(partialPath);
-      if (actual !== task.sha256) {
-        this.#partials.remove(task.token);
-        return this.#fail(task, `checksum mismatch: expected sha256 ${task.sha256}, got ${actual}; the file was not kept`);
-      }
-    }
-    const name = chooseFilename({
-      requested: task.requestedFilename,
-      contentDisposition: meta?.contentDisposition,
-      url: new URL(meta?.url || task.url),
-      contentType: meta?.contentType,
-    });
     const dir = this.#partitionDir(task.storage);
-    let finalName: string;
-    try {
-      finalName = await commitFile(partialPath, dir, name);
-    } catch (error) {
-      // Say why in the user's terms, never with paths; a full disk also takes the partial file with it.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EDQUOT') {
-        this.#partials.remove(task.token);
-        return this.#fail(task, 'insufficient space: the disk is full');
-      }
-      return this.#fail(task, `cannot save the file in the ${task.storage} folder (${code ?? 'write error'})`);
-    }
-    const finalPath = path.join(dir, finalName);
-    // Crash safety without a store write per file: the journal says where the bytes went until the store has it.
-    let noted = true;
-    try {
-      this.#journal.append({ kind: 'committed', token: task.token, name: finalName });
-    } catch {
-      // No room for the entry (disk full): the completion goes to the store at once instead.
-      noted = false;
-    }
-    if (sidecarOnDisk) this.#partials.removeMeta(task.token);
-    const size = fs.statSync(finalPath).size;
-    const type = meta?.contentType?.split(';')[0]?.trim();
-    this.#update(task, {
-      state: 'completed',
-      name: finalName,
-      uri: toInternalUri(task.storage, finalName),
-      path: finalPath,
-      mime: type && type !== 'application/octet-stream' ? type : mime.lookup(finalName) || type || undefined,
-      bytes: size,
-      total: size,
-      completedAt: Date.now(),
-      message: undefined,
-    }, !noted);
+    const outcome = await commitDownload({ task, meta, sidecarOnDisk, dir, partials: this.#partials, journal: this.#journal });
+    if (!outcome.ok) return this.#fail(task, outcome.message);
+    this.#update(task, outcome.patch, !outcome.noted);
     this.#settleWaiters(task.token, this.#outcome(task)!);
   }
 
@@ -852,79 +817,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.store.allTasks().sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /**
-   * After a crash, from the journal (journal.ts): tokens handed out and tasks removed since the
-   * store's last write, and files committed whose completion never reached the store.
-   */
-  #reconcile(): void {
-    const entries = this.#journal.read();
-    const committed = new Map<string, string>();
-    for (const entry of entries) {
-      if (entry.kind === 'task') {
-        if (this.store.getTask(entry.task.token)) continue;
-        const state = entry.task.state === 'running' ? 'queued' : entry.task.state;
-        this.store.putTask({ ...entry.task, state, bytes: this.#partials.bytes(entry.task.token) });
-      } else if (entry.kind === 'removed') {
-        committed.delete(entry.token);
-        if (this.store.getTask(entry.token)) this.store.deleteTask(entry.token);
-      } else {
-        committed.set(entry.token, entry.name);
-      }
-    }
-    for (const task of this.store.allTasks()) {
-      if (isFinished(task.state)) continue;
-      const name = committed.get(task.token);
-      const file = name === undefined ? undefined : path.join(this.#partitionDir(task.storage), name);
-      if (name === undefined || file === undefined || !fs.existsSync(file)) {
-        // Only the data dir's engine builds an Engine, so a task still marked running was left by a dead
-        // process: it is queued again, with the bytes its partial file really holds.
-        const bytes = this.#partials.bytes(task.token);
-        if (task.state === 'running' || task.bytes !== bytes) this.#update(task, { state: task.state === 'running' ? 'queued' : task.state, bytes });
-        continue;
-      }
-      const size = fs.statSync(file).size;
-      this.#partials.removeMeta(task.token);
-      this.#update(task, {
-        state: 'completed',
-        name,
-        uri: toInternalUri(task.storage, name),
-        path: file,
-        mime: mime.lookup(name) || undefined,
-        bytes: size,
-        total: size,
-        completedAt: Date.now(),
-      });
-    }
-    // Written at once, which also empties the journal (onFlush).
-    if (entries.length > 0) this.store.flush();
-  }
-
-  #startProgress(): void {
-    if (this.#progressTimer) return;
-    const interval = this.#options.progressIntervalMs;
-    this.#progressTimer = setInterval(() => {
-      const batch: TaskProgress[] = [];
-      for (const [token, run] of this.#running) {
-        const task = this.store.getTask(token);
-        if (!task) continue;
-        const delta = Math.max(0, run.bytes - run.lastBytes);
-        run.lastBytes = run.bytes;
-        const instant = (delta * 1000) / interval;
-        run.speed = run.speed === 0 ? instant : run.speed * 0.7 + instant * 0.3;
-        task.bytes = run.bytes;
-        const eta = task.total !== null && run.speed > 0 ? Math.max(0, (task.total - run.bytes) / run.speed) : null;
-        batch.push({ token, bytes: run.bytes, total: task.total, speed: Math.round(run.speed), eta });
-      }
-      if (batch.length > 0) this.emit('progress', batch);
-    }, interval);
-    this.#progressTimer.unref();
-  }
-
-  #stopProgress(): void {
-    if (this.#progressTimer) clearInterval(this.#progressTimer);
-    this.#progressTimer = undefined;
-  }
-
   /** Keep the process alive exactly while something will still happen (quick-app code exits by itself). */
   #updateKeepAlive(): void {
     if (this.busy && !this.#keepAlive) this.#keepAlive = setInterval(() => {}, 1 << 30);
@@ -942,12 +834,6 @@ const SIDECAR_AFTER_MS = 1_000;
 
 function validatorOf(meta: PartialMeta): string | undefined {
   return meta.etag ?? meta.lastModified;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function dirSize(dir: string): number {
