@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
 import { issuesMessage, MEDIA_KIND_NAMES, settingsPatchSchema, type SettingsPatch } from '../../src-shared/schemas.js';
@@ -19,13 +18,12 @@ import { ProgressReporter } from './progress.js';
 import { reconcile } from './reconciler.js';
 import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
-import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
 import type { TaskStore } from './store.js';
 import { earlierTask, requestDigest } from './request-id.js';
 import { RateLimiter } from './throttle.js';
-import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
 import { withoutOriginBound } from './origin-bound.js';
-import { AttemptFailure, runAttempt, type PartialMeta } from './transfer.js';
+import { Interrupt, runSession } from './session.js';
+import type { PartialMeta } from './transfer.js';
 
 /**
  * The download engine: tasks, their queue, their listeners and their lifecycle. It knows nothing of
@@ -73,11 +71,6 @@ export interface EngineEvents {
   progress: [TaskProgress[]];
   removed: [string];
   settings: [Settings];
-}
-
-/** Why a running attempt was aborted; anything else that aborts it is a failure. */
-class Interrupt {
-  constructor(readonly kind: 'pause' | 'cancel' | 'stop' | 'remove') {}
 }
 
 interface Running {
@@ -550,137 +543,26 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
   }
 
-  /** The attempt loop of one task: resume, retry with backoff, verify, commit. */
+  /** One task's run: the transfer session, then the commit; the outcome decides the task's state. */
   async #drive(task: TaskRecord, profile: DeviceProfile, run: Running, sidecar: PartialSidecar | undefined): Promise<void> {
-    const { signal } = run.controller;
-    let failuresInRow = 0;
-    let meta = sidecar;
-    /** Whether `<token>.json` exists; a fresh single stream writes it only once it is worth resuming. */
-    let sidecarOnDisk = meta !== undefined;
-    /** A fresh single stream's sidecar is due once this many bytes arrived or this time passed. */
-    let sidecarDue: { bytes: number; at: number } | undefined;
-    const writeSidecar = (): void => {
-      if (!meta) return;
-      this.#partials.writeMeta(task.token, meta);
-      sidecarOnDisk = true;
-      sidecarDue = undefined;
-    };
-    /** Before leaving the bytes for a later run (pause, stop, retry wait, failure): their validators go to disk. */
-    const keepSidecar = (): void => {
-      if (!sidecarDue) return;
-      try {
-        writeSidecar();
-      } catch {
-        // No room: the bytes without it are refetched, never trusted (transfer.ts truncates them).
-      }
-    };
-    /** What the partition holds besides this task's bytes, measured when a response starts (quota). */
-    let usedByOthers = 0;
-    // Progress means a new furthest point. Comparing with the size at the start of each attempt let
-    // a server that cuts every body at the same byte loop forever: the resume gets 416, the file
-    // restarts from 0, and every other attempt "progressed" back to the same byte.
-    let furthest = run.bytes;
-    /** Set when a segmented download found its resource changed: the rest of this run is one stream. */
-    let single = false;
-    const started = (next: PartialMeta, offset: number, done?: ByteRange[]): void => {
-      // A changed resource is a new race: how far the old one got says nothing about this one.
-      if (offset === 0 && meta !== undefined && validatorOf(meta) !== validatorOf(next)) furthest = 0;
-      meta = done ? { ...next, done } : next;
-      // A segment map, or a sidecar already there (it must never describe other bytes): written now.
-      // A fresh single stream's waits until it has about one chunk or one second of bytes to protect:
-      // a small file then never writes one (each new file costs ~1 ms on a journaled disk), and a crash
-      // before it costs at most that much refetching (bytes without a sidecar are never appended to).
-      if (done || sidecarOnDisk) writeSidecar();
-      else sidecarDue = { bytes: offset + SIDECAR_AFTER_BYTES, at: performance.now() + SIDECAR_AFTER_MS };
-      run.bytes = offset;
-      run.lastBytes = Math.min(run.lastBytes, offset);
-      usedByOthers = this.#checkQuota(task, profile, next.total);
-      if (task.total !== next.total || task.bytes !== offset) this.#update(task, { total: next.total, bytes: offset });
-    };
-    const onBytes = (n: number): void => {
-      run.bytes += n;
-      if (sidecarDue && (run.bytes >= sidecarDue.bytes || performance.now() >= sidecarDue.at)) writeSidecar();
-      const quota = profile.device.quotaBytes;
-      // Bytes received, not bytes on disk: the disk lags behind the stream, so a body without a
-      // length could otherwise finish far past the quota before the check saw it (and a walk of
-      // the folder per chunk would cost O(files) each time).
-      if (quota !== undefined && task.total === null && usedByOthers + run.bytes > quota) {
-        run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`));
-      }
-    };
-    for (;;) {
-      try {
-        const common = {
-          url: task.url,
-          headers: task.headers,
-          partialPath: this.#partials.dataPath(task.token),
-          agents: agentsFor(task.url, this.settings.proxy, this.#options.env),
-          idleTimeoutMs: this.#options.idleTimeoutMs,
-          signal,
-          limiters: () => [this.#globalLimiter, this.#profileLimiter(profile), run.limiter],
-          latencyMs: profile.link.latencyMs,
-          onBytes,
-        };
-        // A segment map is resumed as segments (even with the setting back at 1: one connection then);
-        // a fresh start may become segmented; bytes of a single stream are resumed as a single stream.
-        const segmented = !single && (meta?.done !== undefined || (this.#maxSegments() > 1 && this.#partials.size(task.token) === 0));
-        const result = segmented
-          ? await runSegmented({
-              ...common,
-              meta,
-              done: meta?.done,
-              maxConnections: () => this.#maxSegments(),
-              dropAfterBytes: () => this.#dropPoint(profile, task),
-              retry: { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs },
-              onStart: started,
-              saveMap: (done) => {
-                if (!meta) return;
-                meta = { ...meta, done };
-                this.#partials.writeMeta(task.token, meta);
-              },
-            })
-          : await runAttempt({ ...common, meta, dropAfterBytes: this.#dropPoint(profile, task), onStart: started });
-        meta = result.meta;
-        break;
-      } catch (error) {
-        const reason = signal.aborted ? signal.reason : error;
-        keepSidecar();
-        if (reason instanceof Interrupt) return this.#interrupted(task, reason);
-        if (reason instanceof VelaError) {
-          this.#partials.remove(task.token);
-          return this.#fail(task, reason.message);
-        }
-        if (reason instanceof SegmentsInvalidated) {
-          // The resource changed under the segments: their bytes are worthless. Start over, one stream.
-          this.#partials.remove(task.token);
-          meta = undefined;
-          sidecarOnDisk = false;
-          sidecarDue = undefined;
-          single = true;
-          this.#update(task, { message: reason.message, bytes: 0 });
-          continue;
-        }
-        if (!(reason instanceof AttemptFailure)) throw reason;
-        if (/insufficient space/.test(reason.message)) this.#partials.remove(task.token);
-        const reached = this.#partials.bytes(task.token);
-        failuresInRow = reached > furthest ? 1 : failuresInRow + 1;
-        furthest = Math.max(furthest, reached);
-        if (!reason.transient) return this.#fail(task, reason.message);
-        if (failuresInRow >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
-          return this.#fail(task, `${reason.message} (gave up after ${failuresInRow} attempts)`);
-        }
-        const wait = reason.retryAfterMs ?? retryDelay(failuresInRow, { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs });
-        this.#update(task, { message: `${reason.message}; retrying` });
-        try {
-          await delay(wait, undefined, { signal });
-        } catch {
-          const why = signal.reason;
-          if (why instanceof Interrupt) return this.#interrupted(task, why);
-          throw why;
-        }
-      }
-    }
-    await this.#complete(task, meta, sidecarOnDisk);
+    const outcome = await runSession({
+      task,
+      profile,
+      run,
+      sidecar,
+      partials: this.#partials,
+      agents: () => agentsFor(task.url, this.settings.proxy, this.#options.env),
+      limiters: () => [this.#globalLimiter, this.#profileLimiter(profile), run.limiter],
+      maxSegments: () => this.#maxSegments(),
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      retry: { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs },
+      partitionDir: this.#partitionDir(task.storage),
+      partialDir: this.paths.partialDir,
+      update: (patch) => this.#update(task, patch),
+    });
+    if (outcome.kind === 'interrupted') return this.#interrupted(task, outcome.interrupt);
+    if (outcome.kind === 'failed') return this.#fail(task, outcome.message);
+    await this.#complete(task, outcome.meta, outcome.sidecarOnDisk);
   }
 
   /** Most connections per download (the `segments` setting). */
@@ -745,38 +627,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     return limiter;
   }
 
-  /** Where this attempt's connection drops: the profile's fixed point, or a random one by its packet loss. */
-  #dropPoint(profile: DeviceProfile, task: TaskRecord): number | undefined {
-    const fixed = profile.link.dropAfterBytes;
-    const loss = profile.link.packetLoss ?? 0;
-    if (loss > 0 && Math.random() < loss) {
-      const remaining = task.total !== null ? Math.max(1, task.total - this.#partials.bytes(task.token)) : 1024 * 1024;
-      const random = 1 + Math.floor(Math.random() * remaining);
-      return fixed === undefined ? random : Math.min(fixed, random);
-    }
-    return fixed;
-  }
-
-  /** Throws when the whole file cannot fit; returns what the partition holds besides this task's bytes. */
-  #checkQuota(task: TaskRecord, profile: DeviceProfile, total: number | null): number {
-    const quota = profile.device.quotaBytes;
-    if (quota === undefined) return 0;
-    // Minus this task's own bytes on disk: all of them, since a 200 (offset 0) truncates them right after.
-    const used = this.#usedBytes(task) - this.#partials.size(task.token);
-    if (total !== null && used + total > quota) {
-      throw new VelaError(
-        FailCode.DownloadFailed,
-        `insufficient space: ${total} bytes would exceed the device profile's quota of ${quota} bytes (${used} in use)`,
-      );
-    }
-    return used;
-  }
-
-  /** Bytes the partition holds: finished files plus every partial file. */
-  #usedBytes(task: TaskRecord): number {
-    return dirSize(this.#partitionDir(task.storage)) + (task.storage === 'cache' ? 0 : dirSize(this.paths.partialDir));
-  }
-
   #partitionDir(storage: StoragePartition): string {
     return storage === 'mass' ? this.paths.massDir : this.paths.cacheDir;
   }
@@ -825,29 +675,4 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.#keepAlive = undefined;
     }
   }
-}
-
-/** A fresh single stream writes its sidecar once this much arrived (one chunk: what a crash may cost)... */
-const SIDECAR_AFTER_BYTES = 1024 * 1024;
-/** ...or once it has streamed this long (a slow link takes long to fetch a chunk). */
-const SIDECAR_AFTER_MS = 1_000;
-
-function validatorOf(meta: PartialMeta): string | undefined {
-  return meta.etag ?? meta.lastModified;
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += dirSize(full);
-    else if (entry.isFile()) total += fs.statSync(full).size;
-  }
-  return total;
 }
