@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
 import { issuesMessage, MEDIA_KIND_NAMES, settingsPatchSchema, type SettingsPatch } from '../../src-shared/schemas.js';
-import { isFinished, type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
+import { type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
 import { validateFilename, validateHeaders, validateSha256, validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
 import { commitDownload } from './committer.js';
@@ -20,6 +20,8 @@ import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
 import type { TaskStore } from './store.js';
 import { earlierTask, requestDigest } from './request-id.js';
+import { Scheduler } from './scheduler.js';
+import { assertAction, transition } from './task-state.js';
 import { RateLimiter } from './throttle.js';
 import { withoutOriginBound } from './origin-bound.js';
 import { Interrupt, runSession } from './session.js';
@@ -91,11 +93,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly paths: DataPaths;
   readonly profiles: ProfileRegistry;
   readonly store: TaskStore;
-  #started = false;
-  #queue = new Set<string>();
   #running = new Map<string, Running>();
   #waiters = new Map<string, Waiter[]>();
-  #offlineTimers = new Map<string, NodeJS.Timeout>();
+  #scheduler: Scheduler;
   #progress: ProgressReporter;
   #keepAlive: NodeJS.Timeout | undefined;
   #globalLimiter = new RateLimiter(0);
@@ -125,6 +125,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Before anything is opened: a data dir from an older version (0755, files 0644) becomes the user's alone.
     tightenDataDir(this.paths.dataDir);
     this.#partials = new PartialFiles(this.paths.partialDir);
+    this.#scheduler = new Scheduler({
+      running: this.#running,
+      getTask: (token) => this.store.getTask(token),
+      concurrency: () => this.settings.concurrency,
+      profileOf: (task) => this.#profileOf(task),
+      startTask: (task, profile) => this.#startTask(task, profile),
+      waiting: (task) => {
+        if (task.message !== WAITING_FOR_NETWORK) this.#update(task, { message: WAITING_FOR_NETWORK });
+      },
+      offlineTimedOut: (task, message) => this.#fail(task, message),
+      changed: () => this.#updateKeepAlive(),
+    });
     this.#progress = new ProgressReporter(
       this.#options.progressIntervalMs,
       () => this.#running,
@@ -159,26 +171,24 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Begin driving tasks: whatever an earlier process left unfinished goes back in the queue. */
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
+    if (this.#scheduler.started) return;
+    this.#scheduler.started = true;
     for (const task of this.#sortedTasks()) {
       if (task.state === 'queued' || task.state === 'running') {
         if (task.state === 'running') this.#update(task, { state: 'queued' });
-        this.#queue.add(task.token);
-        this.#armOfflineTimer(task);
+        this.#scheduler.add(task);
       }
     }
-    this.#schedule();
+    this.#scheduler.schedule();
   }
 
   /** Stop every running transfer (they go back to queued, bytes kept) and write the store. */
   async stop(): Promise<void> {
-    this.#started = false;
+    this.#scheduler.started = false;
     const running = [...this.#running.values()];
     for (const run of running) run.controller.abort(new Interrupt('stop'));
     await Promise.allSettled(running.map((r) => r.done));
-    for (const timer of this.#offlineTimers.values()) clearTimeout(timer);
-    this.#offlineTimers.clear();
+    this.#scheduler.clearTimers();
     this.#progress.stop();
     this.#updateKeepAlive();
     this.store.flush();
@@ -234,8 +244,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       updatedAt: now,
     };
     // A task recorded for another process to run must be on disk before its token is handed out.
-    this.store.putTask(task, { immediate: !this.#started });
-    if (this.#started) {
+    this.store.putTask(task, { immediate: !this.#scheduler.started });
+    if (this.#scheduler.started) {
       // The store writes in batches; until the next write, the journal keeps the token alive through
       // a crash (a token handed out must never turn into 1001).
       try {
@@ -248,10 +258,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#neverRan.add(task.token);
     this.#adjustHeap();
     this.emit('task', task);
-    if (this.#started) {
-      this.#queue.add(task.token);
-      this.#armOfflineTimer(task);
-      this.#schedule();
+    if (this.#scheduler.started) {
+      this.#scheduler.add(task);
+      this.#scheduler.schedule();
     }
     return task;
   }
@@ -289,22 +298,22 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   pause(token: unknown): TaskRecord {
     const task = this.get(token);
+    assertAction(task.state, 'pause');
     if (task.state === 'running') this.#interruptRun(task.token, 'pause');
     else if (task.state === 'queued') {
-      this.#queue.delete(task.token);
-      this.#clearOfflineTimer(task.token);
+      this.#scheduler.delete(task.token);
       this.#update(task, { state: 'paused', message: undefined });
-    } else if (task.state !== 'paused') throw this.#wrongState(task, 'pause');
+    }
     return task;
   }
 
   resume(token: unknown): TaskRecord {
     const task = this.get(token);
+    assertAction(task.state, 'resume');
     if (task.state !== 'paused') {
       // Paused a moment ago and not stopped yet: resume instead of ending paused (the resume would be lost).
       if (task.state === 'running') this.#interruptRun(task.token, 'resume');
-      if (task.state === 'queued' || task.state === 'running') return task;
-      throw this.#wrongState(task, 'resume');
+      return task;
     }
     this.#enqueue(task);
     return task;
@@ -312,7 +321,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   cancel(token: unknown): TaskRecord {
     const task = this.get(token);
-    if (isFinished(task.state)) throw this.#wrongState(task, 'cancel');
+    assertAction(task.state, 'cancel');
     if (this.#running.has(task.token)) this.#interruptRun(task.token, 'cancel');
     else this.#finishCancelled(task);
     return task;
@@ -321,7 +330,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired link. */
   retry(token: unknown, newUrl?: string): TaskRecord {
     const task = this.get(token);
-    if (task.state !== 'failed' && task.state !== 'cancelled') throw this.#wrongState(task, 'retry');
+    assertAction(task.state, 'retry');
     const url = newUrl === undefined ? task.url : validateUrl(newUrl).href;
     // A new link to another origin never carries the old one's credentials (the user gave them for that host).
     if (new URL(url).origin !== new URL(task.url).origin) task.headers = withoutOriginBound(task.headers);
@@ -341,9 +350,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       run.controller.abort(new Interrupt('remove'));
       await run.done;
     }
-    this.#queue.delete(task.token);
+    this.#scheduler.delete(task.token);
     this.#neverRan.delete(task.token);
-    this.#clearOfflineTimer(task.token);
     this.#partials.remove(task.token);
     if (deleteFile && task.state === 'completed' && task.path) fs.rmSync(task.path, { force: true });
     this.store.deleteTask(task.token);
@@ -396,7 +404,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     this.store.setSettings(next);
     this.#globalLimiter.bytesPerSecond = next.speedLimit;
-    this.#schedule();
+    this.#scheduler.schedule();
     this.emit('settings', next);
     return next;
   }
@@ -405,11 +413,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   profileChanged(): void {
     for (const [id, limiter] of this.#profileLimiters) limiter.bytesPerSecond = this.profiles.find(id)?.link.bandwidth ?? 0;
     // A profile that just went offline: its queued tasks start counting their offline timeout now.
-    for (const token of this.#queue) {
-      const task = this.store.getTask(token);
-      if (task?.state === 'queued') this.#armOfflineTimer(task);
-    }
-    this.#schedule();
+    this.#scheduler.rearm();
+    this.#scheduler.schedule();
   }
 
   /** A finished file was deleted from the media library: its task says so instead of pointing at nothing. */
@@ -422,7 +427,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Whether the engine has anything that will still happen: running or runnable tasks, or listeners. */
   get busy(): boolean {
     // A stopped engine keeps nothing alive: its listeners can no longer be answered by it.
-    return this.#running.size > 0 || (this.#started && (this.#waiters.size > 0 || this.#queue.size > 0));
+    return this.#running.size > 0 || (this.#scheduler.started && (this.#waiters.size > 0 || this.#scheduler.size > 0));
   }
 
   /**
@@ -447,73 +452,10 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   #enqueue(task: TaskRecord): void {
     this.#update(task, { state: 'queued' });
-    if (this.#started) {
-      this.#queue.add(task.token);
-      this.#armOfflineTimer(task);
-      this.#schedule();
+    if (this.#scheduler.started) {
+      this.#scheduler.add(task);
+      this.#scheduler.schedule();
     }
-  }
-
-  /**
-   * An offline profile's timeout counts from when the task was asked for, not from when a slot frees
-   * (#schedule stops looking at the queue once every slot is busy, so it alone would arm it late).
-   */
-  #armOfflineTimer(task: TaskRecord): void {
-    const profile = this.#profileOf(task);
-    if (profile.link.offline) this.#waitForNetwork(task, profile);
-  }
-
-  /** Start queued tasks, oldest first, within the global cap and each profile's cap. */
-  #schedule(): void {
-    if (!this.#started) return;
-    const perProfile = new Map<string, number>();
-    for (const token of this.#running.keys()) {
-      const id = this.store.getTask(token)?.profileId ?? '';
-      perProfile.set(id, (perProfile.get(id) ?? 0) + 1);
-    }
-    for (const token of this.#queue) {
-      if (this.#running.size >= this.settings.concurrency) break;
-      const task = this.store.getTask(token);
-      if (!task || task.state !== 'queued') {
-        this.#queue.delete(token);
-        continue;
-      }
-      // Resumed while its interrupted run is still winding down: it starts once that run is gone.
-      if (this.#running.has(token)) continue;
-      const profile = this.#profileOf(task);
-      if (profile.link.offline) {
-        this.#waitForNetwork(task, profile);
-        continue;
-      }
-      const cap = profile.device.maxConcurrent;
-      const count = perProfile.get(profile.id) ?? 0;
-      if (cap !== undefined && count >= cap) continue;
-      perProfile.set(profile.id, count + 1);
-      this.#queue.delete(token);
-      this.#clearOfflineTimer(token);
-      this.#startTask(task, profile);
-    }
-    this.#updateKeepAlive();
-  }
-
-  #waitForNetwork(task: TaskRecord, profile: DeviceProfile): void {
-    if (task.message !== 'waiting for the network') this.#update(task, { message: 'waiting for the network' });
-    const timeout = profile.link.offlineTimeoutMs;
-    if (timeout === undefined || this.#offlineTimers.has(task.token)) return;
-    const timer = setTimeout(() => {
-      this.#offlineTimers.delete(task.token);
-      // Paused meanwhile, or back online and only waiting for a free slot: not an offline failure.
-      if (task.state !== 'queued' || !this.#profileOf(task).link.offline) return;
-      this.#queue.delete(task.token);
-      this.#fail(task, `network error: offline for more than ${timeout} ms`);
-    }, timeout);
-    this.#offlineTimers.set(task.token, timer);
-  }
-
-  #clearOfflineTimer(token: string): void {
-    const timer = this.#offlineTimers.get(token);
-    if (timer) clearTimeout(timer);
-    this.#offlineTimers.delete(token);
   }
 
   #startTask(task: TaskRecord, profile: DeviceProfile): void {
@@ -539,7 +481,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       .finally(() => {
         this.#running.delete(task.token);
         if (this.#running.size === 0) this.#progress.stop();
-        this.#schedule();
+        this.#scheduler.schedule();
       });
   }
 
@@ -600,8 +542,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #finishCancelled(task: TaskRecord): void {
-    this.#queue.delete(task.token);
-    this.#clearOfflineTimer(task.token);
+    this.#scheduler.delete(task.token);
     this.#partials.remove(task.token);
     this.#update(task, { state: 'cancelled', code: FailCode.DownloadFailed, message: 'cancelled', bytes: 0, completedAt: Date.now() });
     this.#settleWaiters(task.token, this.#outcome(task)!);
@@ -654,13 +595,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #update(task: TaskRecord, patch: Partial<TaskRecord>, immediate = false): void {
+    if (patch.state !== undefined) transition(task.state, patch.state);
     Object.assign(task, patch, { updatedAt: Date.now() });
     this.store.putTask(task, { immediate });
     this.emit('task', task);
-  }
-
-  #wrongState(task: TaskRecord, action: string): VelaError {
-    return new VelaError(FailCode.IllegalArgument, `cannot ${action} a task that is ${task.state}`);
   }
 
   #sortedTasks(): TaskRecord[] {
@@ -676,3 +614,5 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 }
+
+const WAITING_FOR_NETWORK = 'waiting for the network';
