@@ -219,7 +219,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     // The same request again (its answer was lost on the way): the task it made, and nothing new.
     const earlier = earlierTask(this.store, request.requestId, digest);
-    if (earlier) return earlier;
+    if (earlier) return snapshot(earlier);
     const profile = request.device === undefined ? this.profiles.default : this.profiles.require(request.device);
     if (!profile.supported) {
       throw new VelaError(FailCode.NotSupported, `${profile.name} does not support system.request downloads (feature not supported)`);
@@ -257,30 +257,38 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.#neverRan.add(task.token);
     this.#adjustHeap();
-    this.emit('task', task);
+    this.emit('task', snapshot(task));
     if (this.#scheduler.started) {
       this.#scheduler.add(task);
       this.#scheduler.schedule();
     }
-    return task;
+    return snapshot(task);
   }
 
+  /** A copy of the task: callers never hold the engine's live record. */
   get(token: unknown): TaskRecord {
+    return snapshot(this.#task(token));
+  }
+
+  /** Copies of every task, oldest first. */
+  list(): TaskRecord[] {
+    return this.#sortedTasks().map(snapshot);
+  }
+
+  /** The live record (the engine's own), or 1001. */
+  #task(token: unknown): TaskRecord {
     const id = validateToken(token);
     const task = this.store.getTask(id);
     if (!task) throw new VelaError(FailCode.TaskNotFound, `download task does not exist: ${id.length > 120 ? `${id.slice(0, 120)}…` : id}`);
     return task;
   }
 
-  list(): TaskRecord[] {
-    return this.#sortedTasks();
-  }
 
   /** Resolves when the task completes; rejects with 1000 (failed/cancelled) or 1001 (unknown/removed). */
   whenDone(token: unknown): Promise<DownloadResult> {
     let task: TaskRecord;
     try {
-      task = this.get(token);
+      task = this.#task(token);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -297,39 +305,39 @@ export class Engine extends EventEmitter<EngineEvents> {
   // ---- desktop controls --------------------------------------------------------------------
 
   pause(token: unknown): TaskRecord {
-    const task = this.get(token);
+    const task = this.#task(token);
     assertAction(task.state, 'pause');
     if (task.state === 'running') this.#interruptRun(task.token, 'pause');
     else if (task.state === 'queued') {
       this.#scheduler.delete(task.token);
       this.#update(task, { state: 'paused', message: undefined });
     }
-    return task;
+    return snapshot(task);
   }
 
   resume(token: unknown): TaskRecord {
-    const task = this.get(token);
+    const task = this.#task(token);
     assertAction(task.state, 'resume');
     if (task.state !== 'paused') {
       // Paused a moment ago and not stopped yet: resume instead of ending paused (the resume would be lost).
       if (task.state === 'running') this.#interruptRun(task.token, 'resume');
-      return task;
+      return snapshot(task);
     }
     this.#enqueue(task);
-    return task;
+    return snapshot(task);
   }
 
   cancel(token: unknown): TaskRecord {
-    const task = this.get(token);
+    const task = this.#task(token);
     assertAction(task.state, 'cancel');
     if (this.#running.has(task.token)) this.#interruptRun(task.token, 'cancel');
     else this.#finishCancelled(task);
-    return task;
+    return snapshot(task);
   }
 
   /** A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired link. */
   retry(token: unknown, newUrl?: string): TaskRecord {
-    const task = this.get(token);
+    const task = this.#task(token);
     assertAction(task.state, 'retry');
     const url = newUrl === undefined ? task.url : validateUrl(newUrl).href;
     // A new link to another origin never carries the old one's credentials (the user gave them for that host).
@@ -339,12 +347,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     task.message = undefined;
     task.completedAt = undefined;
     this.#enqueue(task);
-    return task;
+    return snapshot(task);
   }
 
   /** Forget a task; with deleteFile its downloaded file goes too. Waiting listeners get 1001. */
   async remove(token: unknown, deleteFile = false): Promise<void> {
-    const task = this.get(token);
+    const task = this.#task(token);
     const run = this.#running.get(task.token);
     if (run) {
       run.controller.abort(new Interrupt('remove'));
@@ -368,7 +376,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Move a completed image, video or audio file (by its bytes, not task.mime: gallery.ts) from the cache to the gallery folders. */
   async moveToGallery(token: unknown, galleryHome?: string): Promise<{ token: string; path: string }> {
-    const task = this.get(token);
+    const task = this.#task(token);
     if (task.state !== 'completed' || !task.path) throw new VelaError(FailCode.IllegalArgument, `the task has not completed (state ${task.state})`);
     if (task.galleryPath) throw new VelaError(FailCode.IllegalArgument, `already moved to the gallery: ${task.galleryPath}`);
     if (!fs.existsSync(task.path)) throw new VelaError(FailCode.DownloadFailed, `the file is no longer in the cache: ${task.path}`);
@@ -598,7 +606,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (patch.state !== undefined) transition(task.state, patch.state);
     Object.assign(task, patch, { updatedAt: Date.now() });
     this.store.putTask(task, { immediate });
-    this.emit('task', task);
+    this.emit('task', snapshot(task));
   }
 
   #sortedTasks(): TaskRecord[] {
@@ -616,3 +624,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 }
 
 const WAITING_FOR_NETWORK = 'waiting for the network';
+
+/** A copy of a task for anyone outside the engine (its headers too: the only nested object). */
+function snapshot(task: TaskRecord): TaskRecord {
+  return { ...task, headers: { ...task.headers } };
+}
