@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
-import { issuesMessage, MEDIA_KIND_NAMES, settingsPatchSchema, type SettingsPatch } from '../../src-shared/schemas.js';
+import type { SettingsPatch } from '../../src-shared/schemas.js';
 import { type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
-import { validateFilename, validateHeaders, validateSha256, validateToken, validateUrl } from '../../src-shared/validate.js';
+import { validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
 import { commitDownload } from './committer.js';
 import { moveToGallery } from './gallery.js';
@@ -19,8 +18,9 @@ import { reconcile } from './reconciler.js';
 import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
 import type { TaskStore } from './store.js';
-import { earlierTask, requestDigest } from './request-id.js';
 import { Scheduler } from './scheduler.js';
+import { applySettingsPatch } from './settings-patch.js';
+import { newTask, type DownloadRequest } from './new-task.js';
 import { assertAction, transition } from './task-state.js';
 import { RateLimiter } from './throttle.js';
 import { withoutOriginBound } from './origin-bound.js';
@@ -32,18 +32,7 @@ import type { PartialMeta } from './transfer.js';
  * Electron, HTTP hosts or windows; every front door (IPC, browser host, CLI, quick-app module) calls it.
  */
 
-export interface DownloadRequest {
-  url: unknown;
-  header?: unknown;
-  filename?: unknown;
-  description?: string;
-  /** Profile id; default: the active profile of the settings. */
-  device?: string;
-  sha256?: string;
-  speedLimit?: number;
-  /** Sent again with the same id (a retry), the request answers the task it made then (request-id.ts). */
-  requestId?: string;
-}
+export type { DownloadRequest } from './new-task.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -204,45 +193,9 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Validates and records a task; answers at once (202/203 before any byte moves). */
   download(request: DownloadRequest): TaskRecord {
-    const url = validateUrl(request.url);
-    const headers = validateHeaders(request.header);
-    const requestedFilename = validateFilename(request.filename);
-    const sha256 = validateSha256(request.sha256);
-    const digest = requestDigest({
-      url: url.href,
-      headers,
-      filename: requestedFilename,
-      description: request.description,
-      device: request.device,
-      sha256,
-      speedLimit: request.speedLimit,
-    });
+    const { task, earlier } = newTask(request, this.store, this.profiles);
     // The same request again (its answer was lost on the way): the task it made, and nothing new.
-    const earlier = earlierTask(this.store, request.requestId, digest);
-    if (earlier) return snapshot(earlier);
-    const profile = request.device === undefined ? this.profiles.default : this.profiles.require(request.device);
-    if (!profile.supported) {
-      throw new VelaError(FailCode.NotSupported, `${profile.name} does not support system.request downloads (feature not supported)`);
-    }
-    const now = Date.now();
-    const task: TaskRecord = {
-      token: randomUUID(),
-      url: url.href,
-      headers,
-      requestedFilename,
-      description: request.description,
-      profileId: profile.id,
-      storage: profile.device.storage ?? 'cache',
-      listenerRule: profile.device.listenerRule ?? 'all',
-      state: 'queued',
-      bytes: 0,
-      total: null,
-      sha256,
-      speedLimit: request.speedLimit || undefined,
-      ...(request.requestId === undefined ? {} : { requestId: request.requestId, requestDigest: digest }),
-      createdAt: now,
-      updatedAt: now,
-    };
+    if (earlier) return snapshot(task);
     // A task recorded for another process to run must be on disk before its token is handed out.
     this.store.putTask(task, { immediate: !this.#scheduler.started });
     if (this.#scheduler.started) {
@@ -386,30 +339,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     return { token: task.token, path: moved };
   }
 
-  /**
-   * Checked again here with the contract's schema, not only at the router: in-process callers (the
-   * Electron shell's gallery defaults, tests, quick-app code) reach the engine directly, and nothing
-   * invalid may be stored whoever asks. The field messages are the router's own.
-   */
+  /** Checked again here with the contract's schema, whoever asks (settings-patch.ts). */
   updateSettings(input: SettingsPatch): Settings {
-    const parsed = settingsPatchSchema.safeParse(input);
-    if (!parsed.success) throw new VelaError(FailCode.IllegalArgument, `invalid settings: ${issuesMessage(parsed.error.issues)}`);
-    const patch = parsed.data;
-    // The schema takes both POSIX and Windows forms (the renderer cannot know where the engine runs);
-    // here the folder must be absolute on this computer, or `C:\…` on Linux would resolve against the cwd.
-    for (const [kind, dir] of Object.entries(patch.galleryDirs ?? {})) {
-      if (dir && !path.isAbsolute(dir)) {
-        const example = process.platform === 'win32' ? 'C:\\Users\\me\\Pictures' : '/home/me/Pictures';
-        const what = `gallery folder for ${MEDIA_KIND_NAMES[kind as keyof typeof MEDIA_KIND_NAMES]}`;
-        throw new VelaError(FailCode.IllegalArgument, `invalid settings: galleryDirs.${kind}: ${what} must be an absolute path on this computer, such as ${example}`);
-      }
-    }
-    if (patch.activeProfile !== undefined) this.profiles.require(patch.activeProfile);
-    const next: Settings = {
-      ...this.settings,
-      ...patch,
-      galleryDirs: { ...this.settings.galleryDirs, ...(patch.galleryDirs ?? {}) },
-    };
+    const next = applySettingsPatch(this.settings, input, this.profiles);
     this.store.setSettings(next);
     this.#globalLimiter.bytesPerSecond = next.speedLimit;
     this.#scheduler.schedule();
