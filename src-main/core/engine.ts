@@ -18,6 +18,7 @@ import { reconcile } from './reconciler.js';
 import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
 import type { TaskStore } from './store.js';
+import { Listeners, outcomeOf } from './listeners.js';
 import { Scheduler } from './scheduler.js';
 import { applySettingsPatch } from './settings-patch.js';
 import { newTask, type DownloadRequest } from './new-task.js';
@@ -75,15 +76,13 @@ interface Running {
   done: Promise<void>;
 }
 
-type Outcome = { ok: true; result: DownloadResult } | { ok: false; error: VelaError };
-type Waiter = { resolve: (result: DownloadResult) => void; reject: (error: VelaError) => void };
 
 export class Engine extends EventEmitter<EngineEvents> {
   readonly paths: DataPaths;
   readonly profiles: ProfileRegistry;
   readonly store: TaskStore;
   #running = new Map<string, Running>();
-  #waiters = new Map<string, Waiter[]>();
+  #listeners = new Listeners(() => this.#updateKeepAlive());
   #scheduler: Scheduler;
   #progress: ProgressReporter;
   #keepAlive: NodeJS.Timeout | undefined;
@@ -245,14 +244,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const settled = this.#outcome(task);
-    if (settled) return settled.ok ? Promise.resolve(settled.result) : Promise.reject(settled.error);
-    return new Promise((resolve, reject) => {
-      const list = this.#waiters.get(task.token) ?? [];
-      list.push({ resolve, reject });
-      this.#waiters.set(task.token, list);
-      this.#updateKeepAlive();
-    });
+    return this.#listeners.wait(task);
   }
 
   // ---- desktop controls --------------------------------------------------------------------
@@ -324,7 +316,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.#adjustHeap();
     this.emit('removed', task.token);
-    this.#settleWaiters(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
+    this.#listeners.settle(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
   }
 
   /** Move a completed image, video or audio file (by its bytes, not task.mime: gallery.ts) from the cache to the gallery folders. */
@@ -367,7 +359,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Whether the engine has anything that will still happen: running or runnable tasks, or listeners. */
   get busy(): boolean {
     // A stopped engine keeps nothing alive: its listeners can no longer be answered by it.
-    return this.#running.size > 0 || (this.#scheduler.started && (this.#waiters.size > 0 || this.#scheduler.size > 0));
+    return this.#running.size > 0 || (this.#scheduler.started && (this.#listeners.size > 0 || this.#scheduler.size > 0));
   }
 
   /**
@@ -457,7 +449,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const outcome = await commitDownload({ task, meta, sidecarOnDisk, dir, partials: this.#partials, journal: this.#journal });
     if (!outcome.ok) return this.#fail(task, outcome.message);
     this.#update(task, outcome.patch, !outcome.noted);
-    this.#settleWaiters(task.token, this.#outcome(task)!);
+    this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
   #interrupted(task: TaskRecord, interrupt: Interrupt): void {
@@ -485,12 +477,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#scheduler.delete(task.token);
     this.#partials.remove(task.token);
     this.#update(task, { state: 'cancelled', code: FailCode.DownloadFailed, message: 'cancelled', bytes: 0, completedAt: Date.now() });
-    this.#settleWaiters(task.token, this.#outcome(task)!);
+    this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
   #fail(task: TaskRecord, message: string): void {
     this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, bytes: this.#partials.bytes(task.token), completedAt: Date.now() });
-    this.#settleWaiters(task.token, this.#outcome(task)!);
+    this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
   // ---- simulation and quota ------------------------------------------------------------------
@@ -513,26 +505,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   // ---- listeners, progress, bookkeeping ------------------------------------------------------
-
-  #outcome(task: TaskRecord): Outcome | undefined {
-    if (task.state === 'completed') {
-      return { ok: true, result: { token: task.token, uri: task.uri!, path: task.path! } };
-    }
-    if (task.state === 'failed' || task.state === 'cancelled') {
-      return { ok: false, error: new VelaError(task.code ?? FailCode.DownloadFailed, task.message ?? 'download failed') };
-    }
-    return undefined;
-  }
-
-  #settleWaiters(token: string, outcome: Outcome): void {
-    const list = this.#waiters.get(token);
-    this.#waiters.delete(token);
-    for (const waiter of list ?? []) {
-      if (outcome.ok) waiter.resolve(outcome.result);
-      else waiter.reject(outcome.error);
-    }
-    this.#updateKeepAlive();
-  }
 
   #update(task: TaskRecord, patch: Partial<TaskRecord>, immediate = false): void {
     if (patch.state !== undefined) transition(task.state, patch.state);
