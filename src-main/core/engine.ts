@@ -1,50 +1,39 @@
 import { EventEmitter } from 'node:events';
-import { randomUUID, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import mime from 'mime-types';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
-import { issuesMessage, MEDIA_KIND_NAMES, settingsPatchSchema, type SettingsPatch } from '../../src-shared/schemas.js';
-import { isFinished, type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
-import { toInternalUri } from '../../src-shared/uri.js';
-import { validateFilename, validateHeaders, validateSha256, validateToken, validateUrl } from '../../src-shared/validate.js';
+import type { SettingsPatch } from '../../src-shared/schemas.js';
+import { type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
+import { validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
-import { chooseFilename } from './filename.js';
+import { commitDownload } from './committer.js';
 import { moveToGallery } from './gallery.js';
 import { adjustHeapPolicy, resetHeapPolicy } from './heap-policy.js';
 import { Journal } from './journal.js';
 import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
 import { PartialFiles, type PartialSidecar } from './partial-files.js';
+import { ProgressReporter } from './progress.js';
+import { reconcile } from './reconciler.js';
 import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
-import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
 import type { TaskStore } from './store.js';
-import { earlierTask, requestDigest } from './request-id.js';
+import { Listeners, outcomeOf } from './listeners.js';
+import { Scheduler } from './scheduler.js';
+import { applySettingsPatch } from './settings-patch.js';
+import { newTask, type DownloadRequest } from './new-task.js';
+import { assertAction, transition } from './task-state.js';
 import { RateLimiter } from './throttle.js';
-import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
 import { withoutOriginBound } from './origin-bound.js';
-import { commitFile } from './place-file.js';
-import { AttemptFailure, runAttempt, type PartialMeta } from './transfer.js';
+import { Interrupt, runSession } from './session.js';
+import type { PartialMeta } from './transfer.js';
 
 /**
  * The download engine: tasks, their queue, their listeners and their lifecycle. It knows nothing of
  * Electron, HTTP hosts or windows; every front door (IPC, browser host, CLI, quick-app module) calls it.
  */
 
-export interface DownloadRequest {
-  url: unknown;
-  header?: unknown;
-  filename?: unknown;
-  description?: string;
-  /** Profile id; default: the active profile of the settings. */
-  device?: string;
-  sha256?: string;
-  speedLimit?: number;
-  /** Sent again with the same id (a retry), the request answers the task it made then (request-id.ts). */
-  requestId?: string;
-}
+export type { DownloadRequest } from './new-task.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -76,11 +65,6 @@ export interface EngineEvents {
   settings: [Settings];
 }
 
-/** Why a running attempt was aborted; anything else that aborts it is a failure. */
-class Interrupt {
-  constructor(readonly kind: 'pause' | 'cancel' | 'stop' | 'remove') {}
-}
-
 interface Running {
   controller: AbortController;
   /** A pause, resume or cancel asked for while an earlier pause was still being carried out; it wins. */
@@ -92,19 +76,15 @@ interface Running {
   done: Promise<void>;
 }
 
-type Outcome = { ok: true; result: DownloadResult } | { ok: false; error: VelaError };
-type Waiter = { resolve: (result: DownloadResult) => void; reject: (error: VelaError) => void };
 
 export class Engine extends EventEmitter<EngineEvents> {
   readonly paths: DataPaths;
   readonly profiles: ProfileRegistry;
   readonly store: TaskStore;
-  #started = false;
-  #queue = new Set<string>();
   #running = new Map<string, Running>();
-  #waiters = new Map<string, Waiter[]>();
-  #offlineTimers = new Map<string, NodeJS.Timeout>();
-  #progressTimer: NodeJS.Timeout | undefined;
+  #listeners = new Listeners(() => this.#updateKeepAlive());
+  #scheduler: Scheduler;
+  #progress: ProgressReporter;
   #keepAlive: NodeJS.Timeout | undefined;
   #globalLimiter = new RateLimiter(0);
   #profileLimiters = new Map<string, RateLimiter>();
@@ -133,6 +113,24 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Before anything is opened: a data dir from an older version (0755, files 0644) becomes the user's alone.
     tightenDataDir(this.paths.dataDir);
     this.#partials = new PartialFiles(this.paths.partialDir);
+    this.#scheduler = new Scheduler({
+      running: this.#running,
+      getTask: (token) => this.store.getTask(token),
+      concurrency: () => this.settings.concurrency,
+      profileOf: (task) => this.#profileOf(task),
+      startTask: (task, profile) => this.#startTask(task, profile),
+      waiting: (task) => {
+        if (task.message !== WAITING_FOR_NETWORK) this.#update(task, { message: WAITING_FOR_NETWORK });
+      },
+      offlineTimedOut: (task, message) => this.#fail(task, message),
+      changed: () => this.#updateKeepAlive(),
+    });
+    this.#progress = new ProgressReporter(
+      this.#options.progressIntervalMs,
+      () => this.#running,
+      (token) => this.store.getTask(token),
+      (batch) => this.emit('progress', batch),
+    );
     this.#journal = new Journal(path.join(options.dataDir, 'journal.jsonl'));
     this.#globalLimiter.bytesPerSecond = this.settings.speedLimit;
     fs.mkdirSync(this.paths.partialDir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -144,7 +142,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         // Kept: replaying entries the store already has changes nothing.
       }
     });
-    this.#reconcile();
+    reconcile({
+      store: this.store,
+      journal: this.#journal,
+      partials: this.#partials,
+      partitionDir: (storage) => this.#partitionDir(storage),
+      update: (task, patch) => this.#update(task, patch),
+    });
     this.#adjustHeap();
     if (this.#options.autoStart) this.start();
   }
@@ -155,27 +159,25 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Begin driving tasks: whatever an earlier process left unfinished goes back in the queue. */
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
+    if (this.#scheduler.started) return;
+    this.#scheduler.started = true;
     for (const task of this.#sortedTasks()) {
       if (task.state === 'queued' || task.state === 'running') {
         if (task.state === 'running') this.#update(task, { state: 'queued' });
-        this.#queue.add(task.token);
-        this.#armOfflineTimer(task);
+        this.#scheduler.add(task);
       }
     }
-    this.#schedule();
+    this.#scheduler.schedule();
   }
 
   /** Stop every running transfer (they go back to queued, bytes kept) and write the store. */
   async stop(): Promise<void> {
-    this.#started = false;
+    this.#scheduler.started = false;
     const running = [...this.#running.values()];
     for (const run of running) run.controller.abort(new Interrupt('stop'));
     await Promise.allSettled(running.map((r) => r.done));
-    for (const timer of this.#offlineTimers.values()) clearTimeout(timer);
-    this.#offlineTimers.clear();
-    this.#stopProgress();
+    this.#scheduler.clearTimers();
+    this.#progress.stop();
     this.#updateKeepAlive();
     this.store.flush();
     this.#journal.close();
@@ -190,48 +192,12 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Validates and records a task; answers at once (202/203 before any byte moves). */
   download(request: DownloadRequest): TaskRecord {
-    const url = validateUrl(request.url);
-    const headers = validateHeaders(request.header);
-    const requestedFilename = validateFilename(request.filename);
-    const sha256 = validateSha256(request.sha256);
-    const digest = requestDigest({
-      url: url.href,
-      headers,
-      filename: requestedFilename,
-      description: request.description,
-      device: request.device,
-      sha256,
-      speedLimit: request.speedLimit,
-    });
+    const { task, earlier } = newTask(request, this.store, this.profiles);
     // The same request again (its answer was lost on the way): the task it made, and nothing new.
-    const earlier = earlierTask(this.store, request.requestId, digest);
-    if (earlier) return earlier;
-    const profile = request.device === undefined ? this.profiles.default : this.profiles.require(request.device);
-    if (!profile.supported) {
-      throw new VelaError(FailCode.NotSupported, `${profile.name} does not support system.request downloads (feature not supported)`);
-    }
-    const now = Date.now();
-    const task: TaskRecord = {
-      token: randomUUID(),
-      url: url.href,
-      headers,
-      requestedFilename,
-      description: request.description,
-      profileId: profile.id,
-      storage: profile.device.storage ?? 'cache',
-      listenerRule: profile.device.listenerRule ?? 'all',
-      state: 'queued',
-      bytes: 0,
-      total: null,
-      sha256,
-      speedLimit: request.speedLimit || undefined,
-      ...(request.requestId === undefined ? {} : { requestId: request.requestId, requestDigest: digest }),
-      createdAt: now,
-      updatedAt: now,
-    };
+    if (earlier) return snapshot(task);
     // A task recorded for another process to run must be on disk before its token is handed out.
-    this.store.putTask(task, { immediate: !this.#started });
-    if (this.#started) {
+    this.store.putTask(task, { immediate: !this.#scheduler.started });
+    if (this.#scheduler.started) {
       // The store writes in batches; until the next write, the journal keeps the token alive through
       // a crash (a token handed out must never turn into 1001).
       try {
@@ -243,81 +209,81 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.#neverRan.add(task.token);
     this.#adjustHeap();
-    this.emit('task', task);
-    if (this.#started) {
-      this.#queue.add(task.token);
-      this.#armOfflineTimer(task);
-      this.#schedule();
+    this.emit('task', snapshot(task));
+    if (this.#scheduler.started) {
+      this.#scheduler.add(task);
+      this.#scheduler.schedule();
     }
-    return task;
+    return snapshot(task);
   }
 
+  /** A copy of the task: callers never hold the engine's live record. */
   get(token: unknown): TaskRecord {
+    return snapshot(this.#task(token));
+  }
+
+  /** Copies of every task, oldest first. */
+  list(): TaskRecord[] {
+    return this.#sortedTasks().map(snapshot);
+  }
+
+  /** The live record (the engine's own), or 1001. */
+  #task(token: unknown): TaskRecord {
     const id = validateToken(token);
     const task = this.store.getTask(id);
     if (!task) throw new VelaError(FailCode.TaskNotFound, `download task does not exist: ${id.length > 120 ? `${id.slice(0, 120)}…` : id}`);
     return task;
   }
 
-  list(): TaskRecord[] {
-    return this.#sortedTasks();
-  }
 
   /** Resolves when the task completes; rejects with 1000 (failed/cancelled) or 1001 (unknown/removed). */
   whenDone(token: unknown): Promise<DownloadResult> {
     let task: TaskRecord;
     try {
-      task = this.get(token);
+      task = this.#task(token);
     } catch (error) {
       return Promise.reject(error);
     }
-    const settled = this.#outcome(task);
-    if (settled) return settled.ok ? Promise.resolve(settled.result) : Promise.reject(settled.error);
-    return new Promise((resolve, reject) => {
-      const list = this.#waiters.get(task.token) ?? [];
-      list.push({ resolve, reject });
-      this.#waiters.set(task.token, list);
-      this.#updateKeepAlive();
-    });
+    return this.#listeners.wait(task);
   }
 
   // ---- desktop controls --------------------------------------------------------------------
 
   pause(token: unknown): TaskRecord {
-    const task = this.get(token);
+    const task = this.#task(token);
+    assertAction(task.state, 'pause');
     if (task.state === 'running') this.#interruptRun(task.token, 'pause');
     else if (task.state === 'queued') {
-      this.#queue.delete(task.token);
-      this.#clearOfflineTimer(task.token);
+      this.#scheduler.delete(task.token);
       this.#update(task, { state: 'paused', message: undefined });
-    } else if (task.state !== 'paused') throw this.#wrongState(task, 'pause');
-    return task;
+    }
+    return snapshot(task);
   }
 
   resume(token: unknown): TaskRecord {
-    const task = this.get(token);
+    const task = this.#task(token);
+    assertAction(task.state, 'resume');
     if (task.state !== 'paused') {
       // Paused a moment ago and not stopped yet: resume instead of ending paused (the resume would be lost).
       if (task.state === 'running') this.#interruptRun(task.token, 'resume');
-      if (task.state === 'queued' || task.state === 'running') return task;
-      throw this.#wrongState(task, 'resume');
+      return snapshot(task);
     }
     this.#enqueue(task);
-    return task;
+    return snapshot(task);
   }
 
   cancel(token: unknown): TaskRecord {
-    const task = this.get(token);
-    if (isFinished(task.state)) throw this.#wrongState(task, 'cancel');
+    const task = this.#task(token);
+    assertAction(task.state, 'cancel');
     if (this.#running.has(task.token)) this.#interruptRun(task.token, 'cancel');
     else this.#finishCancelled(task);
-    return task;
+    return snapshot(task);
   }
 
   /** A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired link. */
   retry(token: unknown, newUrl?: string): TaskRecord {
-    const task = this.get(token);
-    if (task.state !== 'failed' && task.state !== 'cancelled') throw this.#wrongState(task, 'retry');
+    const task = this.#task(token);
+    assertAction(task.state, 'retry');
     const url = newUrl === undefined ? task.url : validateUrl(newUrl).href;
     // A new link to another origin never carries the old one's credentials (the user gave them for that host).
     if (new URL(url).origin !== new URL(task.url).origin) task.headers = withoutOriginBound(task.headers);
@@ -326,20 +292,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     task.message = undefined;
     task.completedAt = undefined;
     this.#enqueue(task);
-    return task;
+    return snapshot(task);
   }
 
   /** Forget a task; with deleteFile its downloaded file goes too. Waiting listeners get 1001. */
   async remove(token: unknown, deleteFile = false): Promise<void> {
-    const task = this.get(token);
+    const task = this.#task(token);
     const run = this.#running.get(task.token);
     if (run) {
       run.controller.abort(new Interrupt('remove'));
       await run.done;
     }
-    this.#queue.delete(task.token);
+    this.#scheduler.delete(task.token);
     this.#neverRan.delete(task.token);
-    this.#clearOfflineTimer(task.token);
     this.#partials.remove(task.token);
     if (deleteFile && task.state === 'completed' && task.path) fs.rmSync(task.path, { force: true });
     this.store.deleteTask(task.token);
@@ -351,12 +316,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.#adjustHeap();
     this.emit('removed', task.token);
-    this.#settleWaiters(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
+    this.#listeners.settle(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
   }
 
   /** Move a completed image, video or audio file (by its bytes, not task.mime: gallery.ts) from the cache to the gallery folders. */
   async moveToGallery(token: unknown, galleryHome?: string): Promise<{ token: string; path: string }> {
-    const task = this.get(token);
+    const task = this.#task(token);
     if (task.state !== 'completed' || !task.path) throw new VelaError(FailCode.IllegalArgument, `the task has not completed (state ${task.state})`);
     if (task.galleryPath) throw new VelaError(FailCode.IllegalArgument, `already moved to the gallery: ${task.galleryPath}`);
     if (!fs.existsSync(task.path)) throw new VelaError(FailCode.DownloadFailed, `the file is no longer in the cache: ${task.path}`);
@@ -366,33 +331,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     return { token: task.token, path: moved };
   }
 
-  /**
-   * Checked again here with the contract's schema, not only at the router: in-process callers (the
-   * Electron shell's gallery defaults, tests, quick-app code) reach the engine directly, and nothing
-   * invalid may be stored whoever asks. The field messages are the router's own.
-   */
+  /** Checked again here with the contract's schema, whoever asks (settings-patch.ts). */
   updateSettings(input: SettingsPatch): Settings {
-    const parsed = settingsPatchSchema.safeParse(input);
-    if (!parsed.success) throw new VelaError(FailCode.IllegalArgument, `invalid settings: ${issuesMessage(parsed.error.issues)}`);
-    const patch = parsed.data;
-    // The schema takes both POSIX and Windows forms (the renderer cannot know where the engine runs);
-    // here the folder must be absolute on this computer, or `C:\…` on Linux would resolve against the cwd.
-    for (const [kind, dir] of Object.entries(patch.galleryDirs ?? {})) {
-      if (dir && !path.isAbsolute(dir)) {
-        const example = process.platform === 'win32' ? 'C:\\Users\\me\\Pictures' : '/home/me/Pictures';
-        const what = `gallery folder for ${MEDIA_KIND_NAMES[kind as keyof typeof MEDIA_KIND_NAMES]}`;
-        throw new VelaError(FailCode.IllegalArgument, `invalid settings: galleryDirs.${kind}: ${what} must be an absolute path on this computer, such as ${example}`);
-      }
-    }
-    if (patch.activeProfile !== undefined) this.profiles.require(patch.activeProfile);
-    const next: Settings = {
-      ...this.settings,
-      ...patch,
-      galleryDirs: { ...this.settings.galleryDirs, ...(patch.galleryDirs ?? {}) },
-    };
+    const next = applySettingsPatch(this.settings, input, this.profiles);
     this.store.setSettings(next);
     this.#globalLimiter.bytesPerSecond = next.speedLimit;
-    this.#schedule();
+    this.#scheduler.schedule();
     this.emit('settings', next);
     return next;
   }
@@ -401,11 +345,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   profileChanged(): void {
     for (const [id, limiter] of this.#profileLimiters) limiter.bytesPerSecond = this.profiles.find(id)?.link.bandwidth ?? 0;
     // A profile that just went offline: its queued tasks start counting their offline timeout now.
-    for (const token of this.#queue) {
-      const task = this.store.getTask(token);
-      if (task?.state === 'queued') this.#armOfflineTimer(task);
-    }
-    this.#schedule();
+    this.#scheduler.rearm();
+    this.#scheduler.schedule();
   }
 
   /** A finished file was deleted from the media library: its task says so instead of pointing at nothing. */
@@ -418,7 +359,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Whether the engine has anything that will still happen: running or runnable tasks, or listeners. */
   get busy(): boolean {
     // A stopped engine keeps nothing alive: its listeners can no longer be answered by it.
-    return this.#running.size > 0 || (this.#started && (this.#waiters.size > 0 || this.#queue.size > 0));
+    return this.#running.size > 0 || (this.#scheduler.started && (this.#listeners.size > 0 || this.#scheduler.size > 0));
   }
 
   /**
@@ -443,73 +384,10 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   #enqueue(task: TaskRecord): void {
     this.#update(task, { state: 'queued' });
-    if (this.#started) {
-      this.#queue.add(task.token);
-      this.#armOfflineTimer(task);
-      this.#schedule();
+    if (this.#scheduler.started) {
+      this.#scheduler.add(task);
+      this.#scheduler.schedule();
     }
-  }
-
-  /**
-   * An offline profile's timeout counts from when the task was asked for, not from when a slot frees
-   * (#schedule stops looking at the queue once every slot is busy, so it alone would arm it late).
-   */
-  #armOfflineTimer(task: TaskRecord): void {
-    const profile = this.#profileOf(task);
-    if (profile.link.offline) this.#waitForNetwork(task, profile);
-  }
-
-  /** Start queued tasks, oldest first, within the global cap and each profile's cap. */
-  #schedule(): void {
-    if (!this.#started) return;
-    const perProfile = new Map<string, number>();
-    for (const token of this.#running.keys()) {
-      const id = this.store.getTask(token)?.profileId ?? '';
-      perProfile.set(id, (perProfile.get(id) ?? 0) + 1);
-    }
-    for (const token of this.#queue) {
-      if (this.#running.size >= this.settings.concurrency) break;
-      const task = this.store.getTask(token);
-      if (!task || task.state !== 'queued') {
-        this.#queue.delete(token);
-        continue;
-      }
-      // Resumed while its interrupted run is still winding down: it starts once that run is gone.
-      if (this.#running.has(token)) continue;
-      const profile = this.#profileOf(task);
-      if (profile.link.offline) {
-        this.#waitForNetwork(task, profile);
-        continue;
-      }
-      const cap = profile.device.maxConcurrent;
-      const count = perProfile.get(profile.id) ?? 0;
-      if (cap !== undefined && count >= cap) continue;
-      perProfile.set(profile.id, count + 1);
-      this.#queue.delete(token);
-      this.#clearOfflineTimer(token);
-      this.#startTask(task, profile);
-    }
-    this.#updateKeepAlive();
-  }
-
-  #waitForNetwork(task: TaskRecord, profile: DeviceProfile): void {
-    if (task.message !== 'waiting for the network') this.#update(task, { message: 'waiting for the network' });
-    const timeout = profile.link.offlineTimeoutMs;
-    if (timeout === undefined || this.#offlineTimers.has(task.token)) return;
-    const timer = setTimeout(() => {
-      this.#offlineTimers.delete(task.token);
-      // Paused meanwhile, or back online and only waiting for a free slot: not an offline failure.
-      if (task.state !== 'queued' || !this.#profileOf(task).link.offline) return;
-      this.#queue.delete(task.token);
-      this.#fail(task, `network error: offline for more than ${timeout} ms`);
-    }, timeout);
-    this.#offlineTimers.set(task.token, timer);
-  }
-
-  #clearOfflineTimer(token: string): void {
-    const timer = this.#offlineTimers.get(token);
-    if (timer) clearTimeout(timer);
-    this.#offlineTimers.delete(token);
   }
 
   #startTask(task: TaskRecord, profile: DeviceProfile): void {
@@ -529,147 +407,36 @@ export class Engine extends EventEmitter<EngineEvents> {
     run.lastBytes = run.bytes;
     this.#running.set(task.token, run);
     this.#update(task, { state: 'running', message: undefined, bytes: run.bytes });
-    this.#startProgress();
+    this.#progress.start();
     run.done = this.#drive(task, profile, run, meta)
       .catch((error: unknown) => this.#fail(task, `internal error: ${(error as Error).message}`))
       .finally(() => {
         this.#running.delete(task.token);
-        if (this.#running.size === 0) this.#stopProgress();
-        this.#schedule();
+        if (this.#running.size === 0) this.#progress.stop();
+        this.#scheduler.schedule();
       });
   }
 
-  /** The attempt loop of one task: resume, retry with backoff, verify, commit. */
+  /** One task's run: the transfer session, then the commit; the outcome decides the task's state. */
   async #drive(task: TaskRecord, profile: DeviceProfile, run: Running, sidecar: PartialSidecar | undefined): Promise<void> {
-    const { signal } = run.controller;
-    let failuresInRow = 0;
-    let meta = sidecar;
-    /** Whether `<token>.json` exists; a fresh single stream writes it only once it is worth resuming. */
-    let sidecarOnDisk = meta !== undefined;
-    /** A fresh single stream's sidecar is due once this many bytes arrived or this time passed. */
-    let sidecarDue: { bytes: number; at: number } | undefined;
-    const writeSidecar = (): void => {
-      if (!meta) return;
-      this.#partials.writeMeta(task.token, meta);
-      sidecarOnDisk = true;
-      sidecarDue = undefined;
-    };
-    /** Before leaving the bytes for a later run (pause, stop, retry wait, failure): their validators go to disk. */
-    const keepSidecar = (): void => {
-      if (!sidecarDue) return;
-      try {
-        writeSidecar();
-      } catch {
-        // No room: the bytes without it are refetched, never trusted (transfer.ts truncates them).
-      }
-    };
-    /** What the partition holds besides this task's bytes, measured when a response starts (quota). */
-    let usedByOthers = 0;
-    // Progress means a new furthest point. Comparing with the size at the start of each attempt let
-    // a server that cuts every body at the same byte loop forever: the resume gets 416, the file
-    // restarts from 0, and every other attempt "progressed" back to the same byte.
-    let furthest = run.bytes;
-    /** Set when a segmented download found its resource changed: the rest of this run is one stream. */
-    let single = false;
-    const started = (next: PartialMeta, offset: number, done?: ByteRange[]): void => {
-      // A changed resource is a new race: how far the old one got says nothing about this one.
-      if (offset === 0 && meta !== undefined && validatorOf(meta) !== validatorOf(next)) furthest = 0;
-      meta = done ? { ...next, done } : next;
-      // A segment map, or a sidecar already there (it must never describe other bytes): written now.
-      // A fresh single stream's waits until it has about one chunk or one second of bytes to protect:
-      // a small file then never writes one (each new file costs ~1 ms on a journaled disk), and a crash
-      // before it costs at most that much refetching (bytes without a sidecar are never appended to).
-      if (done || sidecarOnDisk) writeSidecar();
-      else sidecarDue = { bytes: offset + SIDECAR_AFTER_BYTES, at: performance.now() + SIDECAR_AFTER_MS };
-      run.bytes = offset;
-      run.lastBytes = Math.min(run.lastBytes, offset);
-      usedByOthers = this.#checkQuota(task, profile, next.total);
-      if (task.total !== next.total || task.bytes !== offset) this.#update(task, { total: next.total, bytes: offset });
-    };
-    const onBytes = (n: number): void => {
-      run.bytes += n;
-      if (sidecarDue && (run.bytes >= sidecarDue.bytes || performance.now() >= sidecarDue.at)) writeSidecar();
-      const quota = profile.device.quotaBytes;
-      // Bytes received, not bytes on disk: the disk lags behind the stream, so a body without a
-      // length could otherwise finish far past the quota before the check saw it (and a walk of
-      // the folder per chunk would cost O(files) each time).
-      if (quota !== undefined && task.total === null && usedByOthers + run.bytes > quota) {
-        run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`));
-      }
-    };
-    for (;;) {
-      try {
-        const common = {
-          url: task.url,
-          headers: task.headers,
-          partialPath: this.#partials.dataPath(task.token),
-          agents: agentsFor(task.url, this.settings.proxy, this.#options.env),
-          idleTimeoutMs: this.#options.idleTimeoutMs,
-          signal,
-          limiters: () => [this.#globalLimiter, this.#profileLimiter(profile), run.limiter],
-          latencyMs: profile.link.latencyMs,
-          onBytes,
-        };
-        // A segment map is resumed as segments (even with the setting back at 1: one connection then);
-        // a fresh start may become segmented; bytes of a single stream are resumed as a single stream.
-        const segmented = !single && (meta?.done !== undefined || (this.#maxSegments() > 1 && this.#partials.size(task.token) === 0));
-        const result = segmented
-          ? await runSegmented({
-              ...common,
-              meta,
-              done: meta?.done,
-              maxConnections: () => this.#maxSegments(),
-              dropAfterBytes: () => this.#dropPoint(profile, task),
-              retry: { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs },
-              onStart: started,
-              saveMap: (done) => {
-                if (!meta) return;
-                meta = { ...meta, done };
-                this.#partials.writeMeta(task.token, meta);
-              },
-            })
-          : await runAttempt({ ...common, meta, dropAfterBytes: this.#dropPoint(profile, task), onStart: started });
-        meta = result.meta;
-        break;
-      } catch (error) {
-        const reason = signal.aborted ? signal.reason : error;
-        keepSidecar();
-        if (reason instanceof Interrupt) return this.#interrupted(task, reason);
-        if (reason instanceof VelaError) {
-          this.#partials.remove(task.token);
-          return this.#fail(task, reason.message);
-        }
-        if (reason instanceof SegmentsInvalidated) {
-          // The resource changed under the segments: their bytes are worthless. Start over, one stream.
-          this.#partials.remove(task.token);
-          meta = undefined;
-          sidecarOnDisk = false;
-          sidecarDue = undefined;
-          single = true;
-          this.#update(task, { message: reason.message, bytes: 0 });
-          continue;
-        }
-        if (!(reason instanceof AttemptFailure)) throw reason;
-        if (/insufficient space/.test(reason.message)) this.#partials.remove(task.token);
-        const reached = this.#partials.bytes(task.token);
-        failuresInRow = reached > furthest ? 1 : failuresInRow + 1;
-        furthest = Math.max(furthest, reached);
-        if (!reason.transient) return this.#fail(task, reason.message);
-        if (failuresInRow >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
-          return this.#fail(task, `${reason.message} (gave up after ${failuresInRow} attempts)`);
-        }
-        const wait = reason.retryAfterMs ?? retryDelay(failuresInRow, { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs });
-        this.#update(task, { message: `${reason.message}; retrying` });
-        try {
-          await delay(wait, undefined, { signal });
-        } catch {
-          const why = signal.reason;
-          if (why instanceof Interrupt) return this.#interrupted(task, why);
-          throw why;
-        }
-      }
-    }
-    await this.#complete(task, meta, sidecarOnDisk);
+    const outcome = await runSession({
+      task,
+      profile,
+      run,
+      sidecar,
+      partials: this.#partials,
+      agents: () => agentsFor(task.url, this.settings.proxy, this.#options.env),
+      limiters: () => [this.#globalLimiter, this.#profileLimiter(profile), run.limiter],
+      maxSegments: () => this.#maxSegments(),
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      retry: { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs },
+      partitionDir: this.#partitionDir(task.storage),
+      partialDir: this.paths.partialDir,
+      update: (patch) => this.#update(task, patch),
+    });
+    if (outcome.kind === 'interrupted') return this.#interrupted(task, outcome.interrupt);
+    if (outcome.kind === 'failed') return this.#fail(task, outcome.message);
+    await this.#complete(task, outcome.meta, outcome.sidecarOnDisk);
   }
 
   /** Most connections per download (the `segments` setting). */
@@ -678,57 +445,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   async #complete(task: TaskRecord, meta: PartialMeta | undefined, sidecarOnDisk: boolean): Promise<void> {
-    const partialPath = this.#partials.dataPath(task.token);
-    if (task.sha256) {
-      const actual = await sha256File(partialPath);
-      if (actual !== task.sha256) {
-        this.#partials.remove(task.token);
-        return this.#fail(task, `checksum mismatch: expected sha256 ${task.sha256}, got ${actual}; the file was not kept`);
-      }
-    }
-    const name = chooseFilename({
-      requested: task.requestedFilename,
-      contentDisposition: meta?.contentDisposition,
-      url: new URL(meta?.url || task.url),
-      contentType: meta?.contentType,
-    });
     const dir = this.#partitionDir(task.storage);
-    let finalName: string;
-    try {
-      finalName = await commitFile(partialPath, dir, name);
-    } catch (error) {
-      // Say why in the user's terms, never with paths; a full disk also takes the partial file with it.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EDQUOT') {
-        this.#partials.remove(task.token);
-        return this.#fail(task, 'insufficient space: the disk is full');
-      }
-      return this.#fail(task, `cannot save the file in the ${task.storage} folder (${code ?? 'write error'})`);
-    }
-    const finalPath = path.join(dir, finalName);
-    // Crash safety without a store write per file: the journal says where the bytes went until the store has it.
-    let noted = true;
-    try {
-      this.#journal.append({ kind: 'committed', token: task.token, name: finalName });
-    } catch {
-      // No room for the entry (disk full): the completion goes to the store at once instead.
-      noted = false;
-    }
-    if (sidecarOnDisk) this.#partials.removeMeta(task.token);
-    const size = fs.statSync(finalPath).size;
-    const type = meta?.contentType?.split(';')[0]?.trim();
-    this.#update(task, {
-      state: 'completed',
-      name: finalName,
-      uri: toInternalUri(task.storage, finalName),
-      path: finalPath,
-      mime: type && type !== 'application/octet-stream' ? type : mime.lookup(finalName) || type || undefined,
-      bytes: size,
-      total: size,
-      completedAt: Date.now(),
-      message: undefined,
-    }, !noted);
-    this.#settleWaiters(task.token, this.#outcome(task)!);
+    const outcome = await commitDownload({ task, meta, sidecarOnDisk, dir, partials: this.#partials, journal: this.#journal });
+    if (!outcome.ok) return this.#fail(task, outcome.message);
+    this.#update(task, outcome.patch, !outcome.noted);
+    this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
   #interrupted(task: TaskRecord, interrupt: Interrupt): void {
@@ -753,16 +474,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #finishCancelled(task: TaskRecord): void {
-    this.#queue.delete(task.token);
-    this.#clearOfflineTimer(task.token);
+    this.#scheduler.delete(task.token);
     this.#partials.remove(task.token);
     this.#update(task, { state: 'cancelled', code: FailCode.DownloadFailed, message: 'cancelled', bytes: 0, completedAt: Date.now() });
-    this.#settleWaiters(task.token, this.#outcome(task)!);
+    this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
   #fail(task: TaskRecord, message: string): void {
     this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, bytes: this.#partials.bytes(task.token), completedAt: Date.now() });
-    this.#settleWaiters(task.token, this.#outcome(task)!);
+    this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
   // ---- simulation and quota ------------------------------------------------------------------
@@ -780,149 +500,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     return limiter;
   }
 
-  /** Where this attempt's connection drops: the profile's fixed point, or a random one by its packet loss. */
-  #dropPoint(profile: DeviceProfile, task: TaskRecord): number | undefined {
-    const fixed = profile.link.dropAfterBytes;
-    const loss = profile.link.packetLoss ?? 0;
-    if (loss > 0 && Math.random() < loss) {
-      const remaining = task.total !== null ? Math.max(1, task.total - this.#partials.bytes(task.token)) : 1024 * 1024;
-      const random = 1 + Math.floor(Math.random() * remaining);
-      return fixed === undefined ? random : Math.min(fixed, random);
-    }
-    return fixed;
-  }
-
-  /** Throws when the whole file cannot fit; returns what the partition holds besides this task's bytes. */
-  #checkQuota(task: TaskRecord, profile: DeviceProfile, total: number | null): number {
-    const quota = profile.device.quotaBytes;
-    if (quota === undefined) return 0;
-    // Minus this task's own bytes on disk: all of them, since a 200 (offset 0) truncates them right after.
-    const used = this.#usedBytes(task) - this.#partials.size(task.token);
-    if (total !== null && used + total > quota) {
-      throw new VelaError(
-        FailCode.DownloadFailed,
-        `insufficient space: ${total} bytes would exceed the device profile's quota of ${quota} bytes (${used} in use)`,
-      );
-    }
-    return used;
-  }
-
-  /** Bytes the partition holds: finished files plus every partial file. */
-  #usedBytes(task: TaskRecord): number {
-    return dirSize(this.#partitionDir(task.storage)) + (task.storage === 'cache' ? 0 : dirSize(this.paths.partialDir));
-  }
-
   #partitionDir(storage: StoragePartition): string {
     return storage === 'mass' ? this.paths.massDir : this.paths.cacheDir;
   }
 
   // ---- listeners, progress, bookkeeping ------------------------------------------------------
 
-  #outcome(task: TaskRecord): Outcome | undefined {
-    if (task.state === 'completed') {
-      return { ok: true, result: { token: task.token, uri: task.uri!, path: task.path! } };
-    }
-    if (task.state === 'failed' || task.state === 'cancelled') {
-      return { ok: false, error: new VelaError(task.code ?? FailCode.DownloadFailed, task.message ?? 'download failed') };
-    }
-    return undefined;
-  }
-
-  #settleWaiters(token: string, outcome: Outcome): void {
-    const list = this.#waiters.get(token);
-    this.#waiters.delete(token);
-    for (const waiter of list ?? []) {
-      if (outcome.ok) waiter.resolve(outcome.result);
-      else waiter.reject(outcome.error);
-    }
-    this.#updateKeepAlive();
-  }
-
   #update(task: TaskRecord, patch: Partial<TaskRecord>, immediate = false): void {
+    if (patch.state !== undefined) transition(task.state, patch.state);
     Object.assign(task, patch, { updatedAt: Date.now() });
     this.store.putTask(task, { immediate });
-    this.emit('task', task);
-  }
-
-  #wrongState(task: TaskRecord, action: string): VelaError {
-    return new VelaError(FailCode.IllegalArgument, `cannot ${action} a task that is ${task.state}`);
+    this.emit('task', snapshot(task));
   }
 
   #sortedTasks(): TaskRecord[] {
     return this.store.allTasks().sort((a, b) => a.createdAt - b.createdAt);
-  }
-
-  /**
-   * After a crash, from the journal (journal.ts): tokens handed out and tasks removed since the
-   * store's last write, and files committed whose completion never reached the store.
-   */
-  #reconcile(): void {
-    const entries = this.#journal.read();
-    const committed = new Map<string, string>();
-    for (const entry of entries) {
-      if (entry.kind === 'task') {
-        if (this.store.getTask(entry.task.token)) continue;
-        const state = entry.task.state === 'running' ? 'queued' : entry.task.state;
-        this.store.putTask({ ...entry.task, state, bytes: this.#partials.bytes(entry.task.token) });
-      } else if (entry.kind === 'removed') {
-        committed.delete(entry.token);
-        if (this.store.getTask(entry.token)) this.store.deleteTask(entry.token);
-      } else {
-        committed.set(entry.token, entry.name);
-      }
-    }
-    for (const task of this.store.allTasks()) {
-      if (isFinished(task.state)) continue;
-      const name = committed.get(task.token);
-      const file = name === undefined ? undefined : path.join(this.#partitionDir(task.storage), name);
-      if (name === undefined || file === undefined || !fs.existsSync(file)) {
-        // Only the data dir's engine builds an Engine, so a task still marked running was left by a dead
-        // process: it is queued again, with the bytes its partial file really holds.
-        const bytes = this.#partials.bytes(task.token);
-        if (task.state === 'running' || task.bytes !== bytes) this.#update(task, { state: task.state === 'running' ? 'queued' : task.state, bytes });
-        continue;
-      }
-      const size = fs.statSync(file).size;
-      this.#partials.removeMeta(task.token);
-      this.#update(task, {
-        state: 'completed',
-        name,
-        uri: toInternalUri(task.storage, name),
-        path: file,
-        mime: mime.lookup(name) || undefined,
-        bytes: size,
-        total: size,
-        completedAt: Date.now(),
-      });
-    }
-    // Written at once, which also empties the journal (onFlush).
-    if (entries.length > 0) this.store.flush();
-  }
-
-  #startProgress(): void {
-    if (this.#progressTimer) return;
-    const interval = this.#options.progressIntervalMs;
-    this.#progressTimer = setInterval(() => {
-      const batch: TaskProgress[] = [];
-      for (const [token, run] of this.#running) {
-        const task = this.store.getTask(token);
-        if (!task) continue;
-        const delta = Math.max(0, run.bytes - run.lastBytes);
-        run.lastBytes = run.bytes;
-        const instant = (delta * 1000) / interval;
-        run.speed = run.speed === 0 ? instant : run.speed * 0.7 + instant * 0.3;
-        task.bytes = run.bytes;
-        const eta = task.total !== null && run.speed > 0 ? Math.max(0, (task.total - run.bytes) / run.speed) : null;
-        batch.push({ token, bytes: run.bytes, total: task.total, speed: Math.round(run.speed), eta });
-      }
-      if (batch.length > 0) this.emit('progress', batch);
-    }, interval);
-    this.#progressTimer.unref();
-  }
-
-  #stopProgress(): void {
-    if (this.#progressTimer) clearInterval(this.#progressTimer);
-    this.#progressTimer = undefined;
   }
 
   /** Keep the process alive exactly while something will still happen (quick-app code exits by itself). */
@@ -935,33 +527,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 }
 
-/** A fresh single stream writes its sidecar once this much arrived (one chunk: what a crash may cost)... */
-const SIDECAR_AFTER_BYTES = 1024 * 1024;
-/** ...or once it has streamed this long (a slow link takes long to fetch a chunk). */
-const SIDECAR_AFTER_MS = 1_000;
+const WAITING_FOR_NETWORK = 'waiting for the network';
 
-function validatorOf(meta: PartialMeta): string | undefined {
-  return meta.etag ?? meta.lastModified;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += dirSize(full);
-    else if (entry.isFile()) total += fs.statSync(full).size;
-  }
-  return total;
+/** A copy of a task for anyone outside the engine (its headers too: the only nested object). */
+function snapshot(task: TaskRecord): TaskRecord {
+  return { ...task, headers: { ...task.headers } };
 }

@@ -6,11 +6,13 @@ import { ReadError, TimeoutError } from 'got';
 import { VelaError } from '../../src-shared/codes.js';
 import type { Agents } from './agents.js';
 import { headOf, holdIdleTimer, startGet, type Body, type Head } from './http-client.js';
+import { FailureKind } from './failure.js';
 import { PRIVATE_FILE_MODE } from './private-files.js';
 import { parseRetryAfter } from './retry-policy.js';
 import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
 
 export { USER_AGENT } from './http-client.js';
+export { FailureKind } from './failure.js';
 
 /**
  * One attempt of one download: a single HTTP request (got, http-client.ts) whose body streams into the
@@ -55,6 +57,8 @@ export class AttemptFailure extends Error {
     readonly retryAfterMs?: number,
     /** The HTTP status that caused it, when one did. */
     readonly status?: number,
+    /** What went wrong, for callers to branch on (never the message). */
+    readonly kind: FailureKind = status === undefined ? FailureKind.Network : FailureKind.Http,
   ) {
     super(message);
     this.name = 'AttemptFailure';
@@ -411,36 +415,36 @@ export function classifyError(error: unknown, signal: AbortSignal): unknown {
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new AttemptFailure('insufficient space: the disk is full', false);
+      return new AttemptFailure('insufficient space: the disk is full', false, undefined, undefined, FailureKind.NoSpace);
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return new AttemptFailure(`cannot write the file (${code})`, false);
+      return new AttemptFailure(`cannot write the file (${code})`, false, undefined, undefined, FailureKind.Write);
     case 'ESIMDROP':
       return new AttemptFailure(err.message, true);
     case 'ERR_HTTP_CONTENT_LENGTH_MISMATCH':
       // got's strictContentLength: the connection ended inside a Content-Length body.
-      return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true);
+      return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true, undefined, undefined, FailureKind.Body);
     case 'ECONNRESET':
       // A reset inside the body (got reports it as a read error; a cut chunked body is one too).
-      if (error instanceof ReadError) return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true);
+      if (error instanceof ReadError) return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true, undefined, undefined, FailureKind.Body);
       break;
     case 'ETIMEDOUT': {
       const phase = error instanceof TimeoutError ? error.event : undefined;
-      if (phase === 'lookup' || phase === 'connect' || phase === 'secureConnect') return new AttemptFailure('timeout: could not connect to the server', true);
-      return new AttemptFailure('timeout: no data from the server', true);
+      if (phase === 'lookup' || phase === 'connect' || phase === 'secureConnect') return new AttemptFailure('timeout: could not connect to the server', true, undefined, undefined, FailureKind.Timeout);
+      return new AttemptFailure('timeout: no data from the server', true, undefined, undefined, FailureKind.Timeout);
     }
     case 'ENOTFOUND':
       return new AttemptFailure('network error: host not found', false);
     case 'ERR_TOO_MANY_REDIRECTS':
-      return new AttemptFailure('too many redirects', false);
+      return new AttemptFailure('too many redirects', false, undefined, undefined, FailureKind.Request);
     case 'ERR_INVALID_URL':
     case 'ERR_UNSUPPORTED_PROTOCOL':
     case 'ERR_INVALID_CHAR':
     case 'ERR_INVALID_HTTP_TOKEN':
     case 'ERR_HTTP_INVALID_HEADER_VALUE':
       // The request cannot be made at all: another attempt would fail the same way.
-      return new AttemptFailure(`the request cannot be sent: ${err.message} (${code})`, false);
+      return new AttemptFailure(`the request cannot be sent: ${err.message} (${code})`, false, undefined, undefined, FailureKind.Request);
     default:
       break;
   }

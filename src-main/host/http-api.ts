@@ -156,7 +156,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       try {
         payload = await readJson(req);
       } catch (error) {
-        const tooBig = (error as Error).message === 'too large';
+        const tooBig = error instanceof BodyTooLarge;
         return sendError(res, tooBig ? 413 : 400, {
           code: FailCode.IllegalArgument,
           message: tooBig ? `request body larger than ${MAX_BODY} bytes` : 'request body is not valid JSON',
@@ -289,6 +289,14 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** A request body over MAX_BODY (answered with 413). */
+class BodyTooLarge extends Error {
+  constructor() {
+    super('too large');
+    this.name = 'BodyTooLarge';
+  }
+}
+
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -297,7 +305,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
     size += (chunk as Buffer).length;
     if (size <= MAX_BODY) chunks.push(chunk as Buffer);
   }
-  if (size > MAX_BODY) throw new Error('too large');
+  if (size > MAX_BODY) throw new BodyTooLarge();
   const text = Buffer.concat(chunks).toString('utf8');
   return text.trim() === '' ? {} : JSON.parse(text);
 }

@@ -1,0 +1,199 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { FailCode, VelaError } from '../../src-shared/codes.js';
+import type { DeviceProfile } from '../../src-shared/profiles.js';
+import type { TaskRecord } from '../../src-shared/types.js';
+import type { Agents } from './agents.js';
+import type { PartialFiles, PartialSidecar } from './partial-files.js';
+import { checkQuota, dropPoint } from './quota.js';
+import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
+import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
+import type { RateLimiter } from './throttle.js';
+import { AttemptFailure, FailureKind, runAttempt, type PartialMeta } from './transfer.js';
+
+/**
+ * The transfer session of one task: attempts (a single stream or segments, transfer.ts and
+ * segmented.ts), resume from the partial file, retries with backoff, the sidecar and the quota. It
+ * answers with a typed outcome (done, interrupted, failed) instead of changing the task's state
+ * itself; the engine decides what the outcome means.
+ */
+
+/** Why a running attempt was aborted; anything else that aborts it is a failure. */
+export class Interrupt {
+  constructor(readonly kind: 'pause' | 'cancel' | 'stop' | 'remove') {}
+}
+
+export type SessionOutcome =
+  | { kind: 'done'; meta: PartialMeta | undefined; sidecarOnDisk: boolean }
+  | { kind: 'interrupted'; interrupt: Interrupt }
+  | { kind: 'failed'; message: string };
+
+/** The live counters of a running transfer, shared with progress reporting. */
+export interface SessionRun {
+  controller: AbortController;
+  bytes: number;
+  lastBytes: number;
+  limiter: RateLimiter;
+}
+
+export interface SessionInput {
+  task: TaskRecord;
+  profile: DeviceProfile;
+  run: SessionRun;
+  /** The sidecar found on disk at the start (undefined for a task that never ran). */
+  sidecar: PartialSidecar | undefined;
+  partials: PartialFiles;
+  /** The connection pools for the task's URL (asked again per attempt: settings may change). */
+  agents: () => Agents;
+  /** The global, profile and task limiters, in that order. */
+  limiters: () => readonly RateLimiter[];
+  /** Most connections per download (the `segments` setting). */
+  maxSegments: () => number;
+  idleTimeoutMs: number;
+  retry: { baseMs: number; maxMs: number };
+  partitionDir: string;
+  partialDir: string;
+  /** Records a change of the task (total, bytes, a retry's message). */
+  update: (patch: Partial<TaskRecord>) => void;
+}
+
+/** A fresh single stream writes its sidecar once this much arrived (one chunk: what a crash may cost)... */
+const SIDECAR_AFTER_BYTES = 1024 * 1024;
+/** ...or once it has streamed this long (a slow link takes long to fetch a chunk). */
+const SIDECAR_AFTER_MS = 1_000;
+
+function validatorOf(meta: PartialMeta): string | undefined {
+  return meta.etag ?? meta.lastModified;
+}
+
+/** The attempt loop of one task: resume, retry with backoff; ends when every byte is there, or not. */
+export async function runSession(input: SessionInput): Promise<SessionOutcome> {
+  const { task, profile, run, partials } = input;
+  const { signal } = run.controller;
+  let failuresInRow = 0;
+  let meta = input.sidecar;
+  /** Whether `<token>.json` exists; a fresh single stream writes it only once it is worth resuming. */
+  let sidecarOnDisk = meta !== undefined;
+  /** A fresh single stream's sidecar is due once this many bytes arrived or this time passed. */
+  let sidecarDue: { bytes: number; at: number } | undefined;
+  const writeSidecar = (): void => {
+    if (!meta) return;
+    partials.writeMeta(task.token, meta);
+    sidecarOnDisk = true;
+    sidecarDue = undefined;
+  };
+  /** Before leaving the bytes for a later run (pause, stop, retry wait, failure): their validators go to disk. */
+  const keepSidecar = (): void => {
+    if (!sidecarDue) return;
+    try {
+      writeSidecar();
+    } catch {
+      // No room: the bytes without it are refetched, never trusted (transfer.ts truncates them).
+    }
+  };
+  /** What the partition holds besides this task's bytes, measured when a response starts (quota). */
+  let usedByOthers = 0;
+  // Progress means a new furthest point. Comparing with the size at the start of each attempt let
+  // a server that cuts every body at the same byte loop forever: the resume gets 416, the file
+  // restarts from 0, and every other attempt "progressed" back to the same byte.
+  let furthest = run.bytes;
+  /** Set when a segmented download found its resource changed: the rest of this run is one stream. */
+  let single = false;
+  const started = (next: PartialMeta, offset: number, done?: ByteRange[]): void => {
+    // A changed resource is a new race: how far the old one got says nothing about this one.
+    if (offset === 0 && meta !== undefined && validatorOf(meta) !== validatorOf(next)) furthest = 0;
+    meta = done ? { ...next, done } : next;
+    // A segment map, or a sidecar already there (it must never describe other bytes): written now.
+    // A fresh single stream's waits until it has about one chunk or one second of bytes to protect:
+    // a small file then never writes one (each new file costs ~1 ms on a journaled disk), and a crash
+    // before it costs at most that much refetching (bytes without a sidecar are never appended to).
+    if (done || sidecarOnDisk) writeSidecar();
+    else sidecarDue = { bytes: offset + SIDECAR_AFTER_BYTES, at: performance.now() + SIDECAR_AFTER_MS };
+    run.bytes = offset;
+    run.lastBytes = Math.min(run.lastBytes, offset);
+    usedByOthers = checkQuota({ task, profile, total: next.total, partials, partitionDir: input.partitionDir, partialDir: input.partialDir });
+    if (task.total !== next.total || task.bytes !== offset) input.update({ total: next.total, bytes: offset });
+  };
+  const onBytes = (n: number): void => {
+    run.bytes += n;
+    if (sidecarDue && (run.bytes >= sidecarDue.bytes || performance.now() >= sidecarDue.at)) writeSidecar();
+    const quota = profile.device.quotaBytes;
+    // Bytes received, not bytes on disk: the disk lags behind the stream, so a body without a
+    // length could otherwise finish far past the quota before the check saw it (and a walk of
+    // the folder per chunk would cost O(files) each time).
+    if (quota !== undefined && task.total === null && usedByOthers + run.bytes > quota) {
+      run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`));
+    }
+  };
+  for (;;) {
+    try {
+      const common = {
+        url: task.url,
+        headers: task.headers,
+        partialPath: partials.dataPath(task.token),
+        agents: input.agents(),
+        idleTimeoutMs: input.idleTimeoutMs,
+        signal,
+        limiters: input.limiters,
+        latencyMs: profile.link.latencyMs,
+        onBytes,
+      };
+      // A segment map is resumed as segments (even with the setting back at 1: one connection then);
+      // a fresh start may become segmented; bytes of a single stream are resumed as a single stream.
+      const segmented = !single && (meta?.done !== undefined || (input.maxSegments() > 1 && partials.size(task.token) === 0));
+      const result = segmented
+        ? await runSegmented({
+            ...common,
+            meta,
+            done: meta?.done,
+            maxConnections: input.maxSegments,
+            dropAfterBytes: () => dropPoint(profile, task, partials),
+            retry: input.retry,
+            onStart: started,
+            saveMap: (done) => {
+              if (!meta) return;
+              meta = { ...meta, done };
+              partials.writeMeta(task.token, meta);
+            },
+          })
+        : await runAttempt({ ...common, meta, dropAfterBytes: dropPoint(profile, task, partials), onStart: started });
+      meta = result.meta;
+      return { kind: 'done', meta, sidecarOnDisk };
+    } catch (error) {
+      const reason = signal.aborted ? signal.reason : error;
+      keepSidecar();
+      if (reason instanceof Interrupt) return { kind: 'interrupted', interrupt: reason };
+      if (reason instanceof VelaError) {
+        partials.remove(task.token);
+        return { kind: 'failed', message: reason.message };
+      }
+      if (reason instanceof SegmentsInvalidated) {
+        // The resource changed under the segments: their bytes are worthless. Start over, one stream.
+        partials.remove(task.token);
+        meta = undefined;
+        sidecarOnDisk = false;
+        sidecarDue = undefined;
+        single = true;
+        input.update({ message: reason.message, bytes: 0 });
+        continue;
+      }
+      if (!(reason instanceof AttemptFailure)) throw reason;
+      if (reason.kind === FailureKind.NoSpace) partials.remove(task.token);
+      const reached = partials.bytes(task.token);
+      failuresInRow = reached > furthest ? 1 : failuresInRow + 1;
+      furthest = Math.max(furthest, reached);
+      if (!reason.transient) return { kind: 'failed', message: reason.message };
+      if (failuresInRow >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
+        return { kind: 'failed', message: `${reason.message} (gave up after ${failuresInRow} attempts)` };
+      }
+      const wait = reason.retryAfterMs ?? retryDelay(failuresInRow, input.retry);
+      input.update({ message: `${reason.message}; retrying` });
+      try {
+        await delay(wait, undefined, { signal });
+      } catch {
+        const why: unknown = signal.reason;
+        if (why instanceof Interrupt) return { kind: 'interrupted', interrupt: why };
+        throw why;
+      }
+    }
+  }
+}
