@@ -24,7 +24,9 @@ export type CommitOutcome =
       /** Whether the journal holds the commit; if not, the store must be written at once. */
       noted: boolean;
     }
-  | { ok: false; message: string };
+  | { ok: false; message: string }
+  /** A cancel (or a removal) arrived while the bytes were being checked: nothing was committed. */
+  | { ok: false; cancelled: true };
 
 export interface CommitInput {
   task: TaskRecord;
@@ -35,10 +37,17 @@ export interface CommitInput {
   dir: string;
   partials: PartialFiles;
   journal: Journal;
+  /**
+   * Whether the user cancelled meanwhile. Asked after the checksum (which reads the whole file and can
+   * take seconds) and right before the file takes its name: a cancel in that window is honoured, and
+   * the file never appears under its final name. After the commit the download is done.
+   */
+  cancelled?: () => boolean;
 }
 
-export async function commitDownload({ task, meta, sidecarOnDisk, dir, partials, journal }: CommitInput): Promise<CommitOutcome> {
+export async function commitDownload({ task, meta, sidecarOnDisk, dir, partials, journal, cancelled }: CommitInput): Promise<CommitOutcome> {
   const partialPath = partials.dataPath(task.token);
+  if (cancelled?.()) return { ok: false, cancelled: true };
   if (task.sha256) {
     const actual = await sha256File(partialPath);
     if (actual !== task.sha256) {
@@ -52,6 +61,7 @@ export async function commitDownload({ task, meta, sidecarOnDisk, dir, partials,
     url: new URL(meta?.url || task.url),
     contentType: meta?.contentType,
   });
+  if (cancelled?.()) return { ok: false, cancelled: true };
   let finalName: string;
   try {
     finalName = await commitFile(partialPath, dir, name);

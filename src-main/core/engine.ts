@@ -446,8 +446,17 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   async #complete(task: TaskRecord, meta: PartialMeta | undefined, sidecarOnDisk: boolean): Promise<void> {
     const dir = this.#partitionDir(task.storage);
-    const outcome = await commitDownload({ task, meta, sidecarOnDisk, dir, partials: this.#partials, journal: this.#journal });
-    if (!outcome.ok) return this.#fail(task, outcome.message);
+    const run = this.#running.get(task.token);
+    const wanted = (): Interrupt | undefined => {
+      const reason = run?.controller.signal.reason;
+      const kind = run?.wanted ?? (reason instanceof Interrupt ? reason.kind : undefined);
+      return kind === 'cancel' || kind === 'remove' ? new Interrupt(kind) : undefined;
+    };
+    const outcome = await commitDownload({
+      task, meta, sidecarOnDisk, dir, partials: this.#partials, journal: this.#journal,
+      cancelled: () => wanted() !== undefined,
+    });
+    if (!outcome.ok) return 'cancelled' in outcome ? this.#interrupted(task, wanted() ?? new Interrupt('cancel')) : this.#fail(task, outcome.message);
     this.#update(task, outcome.patch, !outcome.noted);
     this.#listeners.settle(task.token, outcomeOf(task)!);
   }
