@@ -127,6 +127,9 @@ describe('one engine per data dir, across CLI processes', () => {
     expect(token).toMatch(UUID);
     const partial = path.join(dataDir, 'cache', '.partial', token);
     await waitUntil(() => fileSize(partial) > MiB, 'more than 1 MiB in the partial file', 15_000, 10);
+    // A fresh single stream writes its sidecar (what makes its bytes resumable) just after its first
+    // MiB: a kill before that refetches them by design (docs/engine.md), so wait until it is there.
+    await waitUntil(() => fs.existsSync(`${partial}.json`), 'the sidecar', 15_000, 10);
     expect(readEngineFile(engineFile)?.pid).toBe(first.pid);
 
     first.child.kill('SIGKILL');
