@@ -38,24 +38,8 @@ declare module '@system.request' {
   export type SystemRequest = import('../dist/src-main/quickapp/system-request.js').SystemRequest;
 }
 
-/** The same module under the other spelling that quick-app toolchains accept. */
+/** The same module under the other spelling that quick-app toolchains accept (one declaration, two names). */
 declare module '@system/request' {
-  type Module = typeof import('../dist/src-main/quickapp/system-request.js');
-  const request: Module['default'];
-  export default request;
-  export const download: Module['download'];
-  export const onDownloadComplete: Module['onDownloadComplete'];
-  export const configure: Module['configure'];
-  export type FailCode = import('../dist/src-main/quickapp/system-request.js').FailCode;
-  export type FailCallback = import('../dist/src-main/quickapp/system-request.js').FailCallback;
-  export type Callbacks<T> = import('../dist/src-main/quickapp/system-request.js').Callbacks<T>;
-  export type DownloadOptions = import('../dist/src-main/quickapp/system-request.js').DownloadOptions;
-  export type DownloadSuccess = import('../dist/src-main/quickapp/system-request.js').DownloadSuccess;
-  export type OnDownloadCompleteOptions = import('../dist/src-main/quickapp/system-request.js').OnDownloadCompleteOptions;
-  export type DownloadCompleteSuccess = import('../dist/src-main/quickapp/system-request.js').DownloadCompleteSuccess;
-  export type Answer<T> = import('../dist/src-main/quickapp/system-request.js').Answer<T>;
-  export type RequestFailure = import('../dist/src-main/quickapp/system-request.js').RequestFailure;
-  export type ConfigureOptions = import('../dist/src-main/quickapp/system-request.js').ConfigureOptions;
-  export type CustomDeviceProfile = import('../dist/src-main/quickapp/system-request.js').CustomDeviceProfile;
-  export type SystemRequest = import('../dist/src-main/quickapp/system-request.js').SystemRequest;
+  export * from '@system.request';
+  export { default } from '@system.request';
 }
