@@ -5,7 +5,7 @@ import { createHash, randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MiB = 1024 * 1024;
@@ -65,6 +65,15 @@ export function runTimed(command, args, options = {}) {
   });
 }
 
+async function engineEnv() {
+  const dist = process.env.VELA_BENCH_DIST ? path.resolve(process.env.VELA_BENCH_DIST) : path.join(ROOT, 'dist');
+  const file = path.join(dist, 'src-main', 'engine-process', 'process-env.js');
+  // A build from before process-env.ts (an A/B run against an old dist/) runs with the plain environment.
+  if (!fs.existsSync(file)) return process.env;
+  const { engineProcessEnv } = await import(pathToFileURL(file).href);
+  return engineProcessEnv(process.env);
+}
+
 /** Run the engine child (bench/engine-child.mjs) with a job; resolves with its result and wall time. */
 export async function runEngine(job) {
   // A file, not an argument: 10,000 URLs are more than one argument may hold.
@@ -72,7 +81,10 @@ export async function runEngine(job) {
   const resultFile = `${job.dataDir}.result.json`;
   fs.rmSync(resultFile, { force: true });
   fs.writeFileSync(jobFile, JSON.stringify({ ...job, resultFile }));
-  const { ms } = await runTimed(process.execPath, [path.join(ROOT, 'bench', 'engine-child.mjs'), jobFile]);
+  // The environment the desktop app's engine process starts with (process-env.ts: glibc's trim
+  // threshold), so the figures are the product's; VELA_BENCH_PLAIN_ENV=1 measures without it.
+  const env = process.env.VELA_BENCH_PLAIN_ENV === '1' ? process.env : await engineEnv();
+  const { ms } = await runTimed(process.execPath, [path.join(ROOT, 'bench', 'engine-child.mjs'), jobFile], { env });
   const result = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
   fs.rmSync(jobFile, { force: true });
   fs.rmSync(resultFile, { force: true });

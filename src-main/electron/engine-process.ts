@@ -1,6 +1,7 @@
 import { utilityProcess } from 'electron';
 import type { EngineChild, SpawnEngine } from '../engine-process/client.js';
 import { ENGINE_ENTRY, engineArgv } from '../engine-process/protocol.js';
+import { engineProcessEnv } from '../engine-process/process-env.js';
 import { APP_NAME } from '../core/paths.js';
 
 /**
@@ -14,6 +15,8 @@ export function spawnEngineProcess(dataDir: string): SpawnEngine {
     const child = utilityProcess.fork(ENGINE_ENTRY, engineArgv({ dataDir, desktop: true }), {
       serviceName: `${APP_NAME} engine`,
       stdio: 'inherit',
+      // glibc's trim threshold raised, read at start-up (process-env.ts).
+      env: engineProcessEnv(),
     });
     const engine: EngineChild = {
       get pid() {

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import type { ChildExit, EngineChild, SpawnEngine } from './client.js';
 import { ENGINE_ENTRY, engineArgv, type EngineArgs } from './protocol.js';
+import { engineProcessEnv } from './process-env.js';
 
 /**
  * The engine process under Node's `child_process.fork` (tests, the benchmark's stand-in for Electron's
@@ -11,7 +12,7 @@ export function forkEngine(args: EngineArgs, options: { entry?: string; env?: No
   return () => {
     const child = fork(options.entry ?? ENGINE_ENTRY, engineArgv(args), {
       serialization: 'advanced',
-      env: options.env ?? process.env,
+      env: engineProcessEnv(options.env ?? process.env),
       stdio: options.silent ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let exitListener: ((exit: ChildExit) => void) | undefined;

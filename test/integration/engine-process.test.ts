@@ -14,6 +14,7 @@ import { openEngine } from '../../src-main/host/access.js';
 import { EngineClient } from '../../src-main/engine-process/client.js';
 import { forkEngine } from '../../src-main/engine-process/node-spawn.js';
 import { ENGINE_ENTRY } from '../../src-main/engine-process/protocol.js';
+import { MALLOC_TRIM_THRESHOLD } from '../../src-main/engine-process/process-env.js';
 import { fileSize, waitUntil } from '../helpers/cli.js';
 import { randomBytesSeeded, sha256, sha256File, startServer, type TestServer } from '../helpers/server.js';
 
@@ -68,6 +69,22 @@ describe('the engine process', () => {
   it('is the built entry that tsconfig.node.json emits', () => {
     expect(ENGINE_ENTRY).toBe(path.resolve('dist/src-main/engine-process/entry.js'));
     expect(fs.existsSync(ENGINE_ENTRY)).toBe(true);
+  });
+
+  it.runIf(process.platform === 'linux')('starts with glibc told to keep freed pages (process-env.ts), the parent\'s own value kept', async () => {
+    const seen: Seen = { events: [], states: [], shell: [] };
+    const client = startClient(seen);
+    expect((await client.start()).kind).toBe('ready');
+    const environ = (pid: number): string[] => fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ(client.info!.pid)).toContain(`MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD}`);
+    expect(environ(client.info!.pid)).toContain(`HOME=${tmp}`);
+
+    // A threshold the user chose wins.
+    await clients.pop()!.stop(2_000);
+    env.MALLOC_TRIM_THRESHOLD_ = '4096';
+    const again = startClient(seen);
+    expect((await again.start()).kind).toBe('ready');
+    expect(environ(again.info!.pid)).toContain('MALLOC_TRIM_THRESHOLD_=4096');
   });
 
   it('survives a kill -9 mid-download: reported, restarted, the task resumed byte-exact', async () => {
