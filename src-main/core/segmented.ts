@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Agents } from './agents.js';
 import { PRIVATE_FILE_MODE } from './private-files.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
-import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
+import { reserveAll, SimulatedDrop, sliceSize, type RateLimiter } from './throttle.js';
 import { AttemptFailure, classifyError, openRange, type PartialMeta, type RangeResponse } from './transfer.js';
 
 /**
@@ -35,8 +35,6 @@ const MIN_STEAL = 256 * KiB;
 const STEAL_IF_LEFT_MS = 300;
 /** A new connection added while growing needs a range at least this large to split. */
 const MIN_SPLIT_TO_GROW = 2 * MiB;
-/** Paced slices, as the stream shaper paces them. */
-const SLICE = 64 * KiB;
 
 /** A half-open byte range [start, end). */
 export type ByteRange = [start: number, end: number];
@@ -362,8 +360,9 @@ class SegmentedDownload {
   async #write(conn: Connection, seg: Segment, chunk: Buffer): Promise<void> {
     const { signal } = this.#controller;
     const limiters = this.#o.limiters().filter((l) => l.bytesPerSecond > 0);
+    const size = sliceSize(limiters);
     for (let offset = 0; offset < chunk.length; ) {
-      const slice = limiters.length > 0 ? chunk.subarray(offset, offset + SLICE) : chunk.subarray(offset);
+      const slice = limiters.length > 0 ? chunk.subarray(offset, offset + size) : chunk.subarray(offset);
       const wait = reserveAll(limiters, slice.length);
       if (wait > 0) await delay(wait, undefined, { signal });
       try {

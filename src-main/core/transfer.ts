@@ -9,7 +9,7 @@ import { headOf, holdIdleTimer, startGet, type Body, type Head } from './http-cl
 import { FailureKind } from './failure.js';
 import { PRIVATE_FILE_MODE } from './private-files.js';
 import { parseRetryAfter } from './retry-policy.js';
-import { reserveAll, SimulatedDrop, type RateLimiter } from './throttle.js';
+import { reserveAll, SimulatedDrop, sliceSize, type RateLimiter } from './throttle.js';
 
 export { USER_AGENT } from './http-client.js';
 export { FailureKind } from './failure.js';
@@ -65,7 +65,7 @@ export class AttemptFailure extends Error {
   }
 }
 
-/** Largest slice paced at once, so a capped stream flows smoothly instead of in bursts. */
+/** One socket read's worth: the sink buffers up to four of them before it pushes back. */
 const SLICE = 64 * 1024;
 
 export async function runAttempt(options: AttemptOptions): Promise<{ size: number; meta: PartialMeta }> {
@@ -217,8 +217,9 @@ class FileSink extends Writable {
 
   /** Feeds a chunk in slices, each once the limiters allow it. */
   #pace(chunk: Buffer, from: number, limiters: readonly RateLimiter[], done: (error?: Error | null) => void): void {
+    const size = sliceSize(limiters);
     for (let offset = from; offset < chunk.length; ) {
-      const slice = chunk.subarray(offset, offset + SLICE);
+      const slice = chunk.subarray(offset, offset + size);
       const wait = reserveAll(limiters, slice.length);
       if (wait > 0) {
         // Our own wait is not the server's silence.

@@ -65,6 +65,34 @@ describe('bandwidth caps (±20% over about 2 s)', () => {
   });
 });
 
+describe('the speed a capped task reports (issue 10, point 3)', () => {
+  // The window shows each progress batch's speed and ETA. At 100 KiB/s a 64 KiB slice passes every
+  // 0.64 s, so a 250 ms sample holds 64 KiB or nothing: the figure must be smoothed over seconds, as
+  // every download manager does, and must not read far above the cap.
+  it('reads within ±15% of a 100 KiB/s cap once running, with a steady ETA', async () => {
+    await h.reopen({ progressIntervalMs: 250 });
+    const rate = 100 * KiB;
+    const body = randomBytesSeeded(5 * rate, 51);
+    server.setFile('/smooth.bin', { body });
+    const samples: Array<{ at: number; speed: number; eta: number | null }> = [];
+    const started = performance.now();
+    const { token } = h.engine.download({ url: server.urlFor('/smooth.bin'), speedLimit: rate });
+    h.engine.on('progress', (batch: Array<{ token: string; speed: number; eta: number | null }>) => {
+      for (const p of batch) if (p.token === token) samples.push({ at: performance.now() - started, speed: p.speed, eta: p.eta });
+    });
+    const r = await h.engine.whenDone(token);
+    expect(await sha256File(r.path)).toBe(sha256(body));
+    const settled = samples.filter((s) => s.at > 1_500);
+    expect(settled.length).toBeGreaterThan(6);
+    for (const s of settled) {
+      expect(s.speed).toBeGreaterThan(rate * 0.85);
+      expect(s.speed).toBeLessThan(rate * 1.15);
+    }
+    // The ETA counts down: no sample more than a second above the one before it.
+    for (let i = 1; i < settled.length; i++) expect(settled[i]!.eta!).toBeLessThan(settled[i - 1]!.eta! + 1);
+  });
+});
+
 describe('a speed limit slower than the idle timeout', () => {
   // Issue 9, point 7: the engine holding the connection back is not the server's silence.
   it('a task at 1 KiB/s, waiting longer than the idle timeout for each chunk, completes in one request', async () => {
