@@ -12,7 +12,7 @@ import { moveToGallery } from './gallery.js';
 import { adjustHeapPolicy, resetHeapPolicy } from './heap-policy.js';
 import { Journal } from './journal.js';
 import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
-import { PartialFiles, type PartialSidecar } from './partial-files.js';
+import { PartialFiles, type PartialMeta, type PartialSidecar } from './partial-files.js';
 import { ProgressReporter } from './progress.js';
 import { reconcile } from './reconciler.js';
 import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
@@ -26,7 +26,6 @@ import { assertAction, transition } from './task-state.js';
 import { RateLimiter } from './throttle.js';
 import { withoutOriginBound } from './origin-bound.js';
 import { Interrupt, runSession } from './session.js';
-import type { PartialMeta } from './transfer.js';
 
 /**
  * The download engine: tasks, their queue, their listeners and their lifecycle. It knows nothing of
