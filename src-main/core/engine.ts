@@ -9,7 +9,7 @@ import { validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
 import { moveToGallery } from './gallery.js';
 import { adjustHeapPolicy, resetHeapPolicy } from './heap-policy.js';
-import { Journal } from './journal.js';
+import { Journal, type JournalEntry } from './journal.js';
 import { dataPaths, galleryDirs, partitionDir, type DataPaths } from './paths.js';
 import { PartialFiles } from './partial-files.js';
 import { reconcile } from './reconciler.js';
@@ -26,8 +26,11 @@ import { KeepAlive } from './keep-alive.js';
 import { Runs } from './runs.js';
 
 /**
- * The download engine: tasks, their queue, their listeners and their lifecycle. It knows nothing of
- * Electron, HTTP hosts or windows; every front door (IPC, browser host, CLI, quick-app module) calls it.
+ * The download engine's facade: it checks every call, owns the task records (every change of one goes
+ * through `#update` and the state table) and their listeners, and wires the parts together: the queue
+ * (scheduler.ts), the running transfers (runs.ts), crash safety (journal.ts, reconciler.ts). It knows
+ * nothing of Electron, HTTP hosts or windows; every front door (IPC, browser host, CLI, quick-app
+ * module) calls it.
  */
 
 export type { DownloadRequest } from './new-task.js';
@@ -186,16 +189,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (earlier) return snapshot(task);
     // A task recorded for another process to run must be on disk before its token is handed out.
     this.store.putTask(task, { immediate: !this.#scheduler.started });
-    if (this.#scheduler.started) {
-      // The store writes in batches; until the next write, the journal keeps the token alive through
-      // a crash (a token handed out must never turn into 1001).
-      try {
-        this.#journal.append({ kind: 'task', task });
-      } catch {
-        // No room for the entry (disk full): write the store now instead; its own errors are handled there.
-        this.store.flush();
-      }
-    }
+    // The store writes in batches; until the next write, the journal keeps the token alive through a
+    // crash (a token handed out must never turn into 1001).
+    if (this.#scheduler.started) this.#journalOrFlush({ kind: 'task', task });
     this.#runs.created(task.token);
     this.#adjustHeap();
     this.emit('task', snapshot(task));
@@ -292,12 +288,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#partials.remove(task.token);
     if (deleteFile && task.state === 'completed' && task.path) fs.rmSync(task.path, { force: true });
     this.store.deleteTask(task.token);
-    try {
-      // Or a crash before the store's next write would bring the task back from its journal entry.
-      this.#journal.append({ kind: 'removed', token: task.token });
-    } catch {
-      this.store.flush();
-    }
+    // Or a crash before the store's next write would bring the task back from its journal entry.
+    this.#journalOrFlush({ kind: 'removed', token: task.token });
     this.#adjustHeap();
     this.emit('removed', task.token);
     this.#listeners.settle(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
@@ -381,6 +373,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     Object.assign(task, patch, { updatedAt: Date.now() });
     this.store.putTask(task, { immediate });
     this.emit('task', snapshot(task));
+  }
+
+  /** What must survive a crash until the store's next write; with no room for the entry (disk full), the store is written now instead (its own errors are handled there). */
+  #journalOrFlush(entry: JournalEntry): void {
+    try {
+      this.#journal.append(entry);
+    } catch {
+      this.store.flush();
+    }
   }
 
   #sortedTasks(): TaskRecord[] {

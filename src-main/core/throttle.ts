@@ -28,7 +28,7 @@ export function reserveAll(limiters: readonly RateLimiter[], bytes: number): num
   return wait;
 }
 
-/** Reported by an attempt (transfer.ts) when a simulated link drops the connection. Transient: the engine resumes. */
+/** Reported by a stream (stream-rules.ts, DropPoint) when a simulated link drops the connection. Transient: the engine resumes. */
 export class SimulatedDrop extends Error {
   readonly code = 'ESIMDROP';
   constructor(at: number) {
