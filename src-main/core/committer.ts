@@ -8,7 +8,7 @@ import { chooseFilename } from './filename.js';
 import type { Journal } from './journal.js';
 import type { PartialFiles } from './partial-files.js';
 import { commitFile } from './place-file.js';
-import type { PartialMeta } from './transfer.js';
+import type { PartialMeta } from './partial-files.js';
 
 /**
  * The committer: once every byte is there, check the optional sha256, choose the name, move the

@@ -2,18 +2,16 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
-import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
+import type { DeviceProfile } from '../../src-shared/profiles.js';
 import type { SettingsPatch } from '../../src-shared/schemas.js';
 import { type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
 import { validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
-import { commitDownload } from './committer.js';
 import { moveToGallery } from './gallery.js';
 import { adjustHeapPolicy, resetHeapPolicy } from './heap-policy.js';
-import { Journal } from './journal.js';
-import { dataPaths, galleryDirs, type DataPaths } from './paths.js';
-import { PartialFiles, type PartialSidecar } from './partial-files.js';
-import { ProgressReporter } from './progress.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { dataPaths, galleryDirs, partitionDir, type DataPaths } from './paths.js';
+import { PartialFiles } from './partial-files.js';
 import { reconcile } from './reconciler.js';
 import { PRIVATE_DIR_MODE, tightenDataDir } from './private-files.js';
 import { ProfileRegistry } from './profiles.js';
@@ -23,14 +21,16 @@ import { Scheduler } from './scheduler.js';
 import { applySettingsPatch } from './settings-patch.js';
 import { newTask, type DownloadRequest } from './new-task.js';
 import { assertAction, transition } from './task-state.js';
-import { RateLimiter } from './throttle.js';
 import { withoutOriginBound } from './origin-bound.js';
-import { Interrupt, runSession } from './session.js';
-import type { PartialMeta } from './transfer.js';
+import { KeepAlive } from './keep-alive.js';
+import { Runs } from './runs.js';
 
 /**
- * The download engine: tasks, their queue, their listeners and their lifecycle. It knows nothing of
- * Electron, HTTP hosts or windows; every front door (IPC, browser host, CLI, quick-app module) calls it.
+ * The download engine's facade: it checks every call, owns the task records (every change of one goes
+ * through `#update` and the state table) and their listeners, and wires the parts together: the queue
+ * (scheduler.ts), the running transfers (runs.ts), crash safety (journal.ts, reconciler.ts). It knows
+ * nothing of Electron, HTTP hosts or windows; every front door (IPC, browser host, CLI, quick-app
+ * module) calls it.
  */
 
 export type { DownloadRequest } from './new-task.js';
@@ -65,34 +65,18 @@ export interface EngineEvents {
   settings: [Settings];
 }
 
-interface Running {
-  controller: AbortController;
-  /** A pause, resume or cancel asked for while an earlier pause was still being carried out; it wins. */
-  wanted?: 'pause' | 'resume' | 'cancel';
-  bytes: number;
-  lastBytes: number;
-  speed: number;
-  limiter: RateLimiter;
-  done: Promise<void>;
-}
-
-
 export class Engine extends EventEmitter<EngineEvents> {
   readonly paths: DataPaths;
   readonly profiles: ProfileRegistry;
   readonly store: TaskStore;
-  #running = new Map<string, Running>();
-  #listeners = new Listeners(() => this.#updateKeepAlive());
+  #keepAlive = new KeepAlive(() => this.busy);
+  #listeners = new Listeners(() => this.#keepAlive.update());
   #scheduler: Scheduler;
-  #progress: ProgressReporter;
-  #keepAlive: NodeJS.Timeout | undefined;
-  #globalLimiter = new RateLimiter(0);
-  #profileLimiters = new Map<string, RateLimiter>();
+  /** The running transfers, their limiters and progress (runs.ts). */
+  #runs: Runs;
   #partials: PartialFiles;
   /** Handed-out tokens, commits and removals since the store's last write (crash safety between writes). */
   #journal: Journal;
-  /** Tasks created by this process that have not started yet: nothing of theirs is on disk. */
-  #neverRan = new Set<string>();
   readonly #options: Required<Omit<EngineOptions, 'galleryHome' | 'store' | 'dataDir'>> & Pick<EngineOptions, 'galleryHome'>;
 
   constructor(options: EngineOptions) {
@@ -113,26 +97,37 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Before anything is opened: a data dir from an older version (0755, files 0644) becomes the user's alone.
     tightenDataDir(this.paths.dataDir);
     this.#partials = new PartialFiles(this.paths.partialDir);
+    this.#journal = new Journal(path.join(options.dataDir, 'journal.jsonl'));
+    this.#runs = new Runs({
+      partials: this.#partials,
+      journal: this.#journal,
+      partialDir: this.paths.partialDir,
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      retry: { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs },
+      progressIntervalMs: this.#options.progressIntervalMs,
+      settings: () => this.settings,
+      agents: (url) => agentsFor(url, this.settings.proxy, this.#options.env),
+      bandwidthOf: (id) => this.profiles.find(id)?.link.bandwidth ?? 0,
+      partitionDir: (storage) => partitionDir(this.paths, storage),
+      getTask: (token) => this.store.getTask(token),
+      progress: (batch) => this.emit('progress', batch),
+      update: (task, patch, immediate) => this.#update(task, patch, immediate),
+      settle: (token, outcome) => this.#listeners.settle(token, outcome),
+      enqueue: (task) => this.#enqueue(task),
+      fail: (task, message) => this.#fail(task, message),
+      finishCancelled: (task) => this.#finishCancelled(task),
+      ended: () => this.#scheduler.schedule(),
+    });
     this.#scheduler = new Scheduler({
-      running: this.#running,
+      running: this.#runs.map,
       getTask: (token) => this.store.getTask(token),
       concurrency: () => this.settings.concurrency,
       profileOf: (task) => this.#profileOf(task),
-      startTask: (task, profile) => this.#startTask(task, profile),
-      waiting: (task) => {
-        if (task.message !== WAITING_FOR_NETWORK) this.#update(task, { message: WAITING_FOR_NETWORK });
-      },
+      startTask: (task, profile) => this.#runs.start(task, profile),
+      waiting: (task) => this.#update(task, { message: 'waiting for the network' }),
       offlineTimedOut: (task, message) => this.#fail(task, message),
-      changed: () => this.#updateKeepAlive(),
+      changed: () => this.#keepAlive.update(),
     });
-    this.#progress = new ProgressReporter(
-      this.#options.progressIntervalMs,
-      () => this.#running,
-      (token) => this.store.getTask(token),
-      (batch) => this.emit('progress', batch),
-    );
-    this.#journal = new Journal(path.join(options.dataDir, 'journal.jsonl'));
-    this.#globalLimiter.bytesPerSecond = this.settings.speedLimit;
     fs.mkdirSync(this.paths.partialDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     // The store file now holds everything the journal said (writes are synchronous, so nothing slips in between).
     this.store.onFlush(() => {
@@ -146,7 +141,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       store: this.store,
       journal: this.#journal,
       partials: this.#partials,
-      partitionDir: (storage) => this.#partitionDir(storage),
+      partitionDir: (storage) => partitionDir(this.paths, storage),
       update: (task, patch) => this.#update(task, patch),
     });
     this.#adjustHeap();
@@ -173,12 +168,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Stop every running transfer (they go back to queued, bytes kept) and write the store. */
   async stop(): Promise<void> {
     this.#scheduler.started = false;
-    const running = [...this.#running.values()];
-    for (const run of running) run.controller.abort(new Interrupt('stop'));
-    await Promise.allSettled(running.map((r) => r.done));
+    await this.#runs.stopAll();
     this.#scheduler.clearTimers();
-    this.#progress.stop();
-    this.#updateKeepAlive();
+    this.#keepAlive.update();
     this.store.flush();
     this.#journal.close();
     if (this.#options.ownsProcess) resetHeapPolicy();
@@ -197,17 +189,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (earlier) return snapshot(task);
     // A task recorded for another process to run must be on disk before its token is handed out.
     this.store.putTask(task, { immediate: !this.#scheduler.started });
-    if (this.#scheduler.started) {
-      // The store writes in batches; until the next write, the journal keeps the token alive through
-      // a crash (a token handed out must never turn into 1001).
-      try {
-        this.#journal.append({ kind: 'task', task });
-      } catch {
-        // No room for the entry (disk full): write the store now instead; its own errors are handled there.
-        this.store.flush();
-      }
-    }
-    this.#neverRan.add(task.token);
+    // The store writes in batches; until the next write, the journal keeps the token alive through a
+    // crash (a token handed out must never turn into 1001).
+    if (this.#scheduler.started) this.#journalOrFlush({ kind: 'task', task });
+    this.#runs.created(task.token);
     this.#adjustHeap();
     this.emit('task', snapshot(task));
     if (this.#scheduler.started) {
@@ -235,7 +220,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     return task;
   }
 
-
   /** Resolves when the task completes; rejects with 1000 (failed/cancelled) or 1001 (unknown/removed). */
   whenDone(token: unknown): Promise<DownloadResult> {
     let task: TaskRecord;
@@ -252,7 +236,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   pause(token: unknown): TaskRecord {
     const task = this.#task(token);
     assertAction(task.state, 'pause');
-    if (task.state === 'running') this.#interruptRun(task.token, 'pause');
+    if (task.state === 'running') this.#runs.interrupt(task.token, 'pause');
     else if (task.state === 'queued') {
       this.#scheduler.delete(task.token);
       this.#update(task, { state: 'paused', message: undefined });
@@ -265,7 +249,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     assertAction(task.state, 'resume');
     if (task.state !== 'paused') {
       // Paused a moment ago and not stopped yet: resume instead of ending paused (the resume would be lost).
-      if (task.state === 'running') this.#interruptRun(task.token, 'resume');
+      if (task.state === 'running') this.#runs.interrupt(task.token, 'resume');
       return snapshot(task);
     }
     this.#enqueue(task);
@@ -275,7 +259,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   cancel(token: unknown): TaskRecord {
     const task = this.#task(token);
     assertAction(task.state, 'cancel');
-    if (this.#running.has(task.token)) this.#interruptRun(task.token, 'cancel');
+    if (this.#runs.has(task.token)) this.#runs.interrupt(task.token, 'cancel');
     else this.#finishCancelled(task);
     return snapshot(task);
   }
@@ -298,22 +282,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Forget a task; with deleteFile its downloaded file goes too. Waiting listeners get 1001. */
   async remove(token: unknown, deleteFile = false): Promise<void> {
     const task = this.#task(token);
-    const run = this.#running.get(task.token);
-    if (run) {
-      run.controller.abort(new Interrupt('remove'));
-      await run.done;
-    }
+    await this.#runs.remove(task.token);
     this.#scheduler.delete(task.token);
-    this.#neverRan.delete(task.token);
+    this.#runs.forget(task.token);
     this.#partials.remove(task.token);
     if (deleteFile && task.state === 'completed' && task.path) fs.rmSync(task.path, { force: true });
     this.store.deleteTask(task.token);
-    try {
-      // Or a crash before the store's next write would bring the task back from its journal entry.
-      this.#journal.append({ kind: 'removed', token: task.token });
-    } catch {
-      this.store.flush();
-    }
+    // Or a crash before the store's next write would bring the task back from its journal entry.
+    this.#journalOrFlush({ kind: 'removed', token: task.token });
     this.#adjustHeap();
     this.emit('removed', task.token);
     this.#listeners.settle(task.token, { ok: false, error: new VelaError(FailCode.TaskNotFound, `download task does not exist: ${task.token} (removed)`) });
@@ -335,7 +311,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   updateSettings(input: SettingsPatch): Settings {
     const next = applySettingsPatch(this.settings, input, this.profiles);
     this.store.setSettings(next);
-    this.#globalLimiter.bytesPerSecond = next.speedLimit;
+    this.#runs.speedLimit = next.speedLimit;
     this.#scheduler.schedule();
     this.emit('settings', next);
     return next;
@@ -343,7 +319,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** A profile changed (e.g. back online): apply its bandwidth and let waiting tasks go. */
   profileChanged(): void {
-    for (const [id, limiter] of this.#profileLimiters) limiter.bytesPerSecond = this.profiles.find(id)?.link.bandwidth ?? 0;
+    this.#runs.profilesChanged();
     // A profile that just went offline: its queued tasks start counting their offline timeout now.
     this.#scheduler.rearm();
     this.#scheduler.schedule();
@@ -359,25 +335,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Whether the engine has anything that will still happen: running or runnable tasks, or listeners. */
   get busy(): boolean {
     // A stopped engine keeps nothing alive: its listeners can no longer be answered by it.
-    return this.#running.size > 0 || (this.#scheduler.started && (this.#listeners.size > 0 || this.#scheduler.size > 0));
-  }
-
-  /**
-   * Ask a running task to stop for a pause or a cancel. A request that arrives while an earlier pause
-   * is still being carried out replaces it (pause then resume at once must not end paused; pause then
-   * cancel must cancel); nothing undoes a pending cancel, stop or remove. A plain abort could not do
-   * this: aborting an aborted controller keeps the first reason.
-   */
-  #interruptRun(token: string, kind: 'pause' | 'resume' | 'cancel'): void {
-    const run = this.#running.get(token);
-    if (!run) return;
-    const { signal } = run.controller;
-    if (!signal.aborted) {
-      if (kind !== 'resume') run.controller.abort(new Interrupt(kind));
-      return;
-    }
-    const pending = run.wanted ?? (signal.reason instanceof Interrupt ? signal.reason.kind : undefined);
-    if (pending === 'pause' || pending === 'resume') run.wanted = kind;
+    return this.#runs.size > 0 || (this.#scheduler.started && (this.#listeners.size > 0 || this.#scheduler.size > 0));
   }
 
   // ---- scheduling ----------------------------------------------------------------------------
@@ -387,98 +345,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#scheduler.started) {
       this.#scheduler.add(task);
       this.#scheduler.schedule();
-    }
-  }
-
-  #startTask(task: TaskRecord, profile: DeviceProfile): void {
-    const controller = new AbortController();
-    // A task handed out by this process that never ran has nothing on disk: no reads needed (they
-    // were a good part of a small download's cost).
-    const fresh = this.#neverRan.delete(task.token);
-    const meta = fresh ? undefined : this.#partials.readMeta(task.token);
-    const run: Running = {
-      controller,
-      bytes: fresh ? 0 : this.#partials.bytes(task.token, meta),
-      lastBytes: 0,
-      speed: 0,
-      limiter: new RateLimiter(task.speedLimit ?? 0),
-      done: Promise.resolve(),
-    };
-    run.lastBytes = run.bytes;
-    this.#running.set(task.token, run);
-    this.#update(task, { state: 'running', message: undefined, bytes: run.bytes });
-    this.#progress.start();
-    run.done = this.#drive(task, profile, run, meta)
-      .catch((error: unknown) => this.#fail(task, `internal error: ${(error as Error).message}`))
-      .finally(() => {
-        this.#running.delete(task.token);
-        if (this.#running.size === 0) this.#progress.stop();
-        this.#scheduler.schedule();
-      });
-  }
-
-  /** One task's run: the transfer session, then the commit; the outcome decides the task's state. */
-  async #drive(task: TaskRecord, profile: DeviceProfile, run: Running, sidecar: PartialSidecar | undefined): Promise<void> {
-    const outcome = await runSession({
-      task,
-      profile,
-      run,
-      sidecar,
-      partials: this.#partials,
-      agents: () => agentsFor(task.url, this.settings.proxy, this.#options.env),
-      limiters: () => [this.#globalLimiter, this.#profileLimiter(profile), run.limiter],
-      maxSegments: () => this.#maxSegments(),
-      idleTimeoutMs: this.#options.idleTimeoutMs,
-      retry: { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs },
-      partitionDir: this.#partitionDir(task.storage),
-      partialDir: this.paths.partialDir,
-      update: (patch) => this.#update(task, patch),
-    });
-    if (outcome.kind === 'interrupted') return this.#interrupted(task, outcome.interrupt);
-    if (outcome.kind === 'failed') return this.#fail(task, outcome.message);
-    await this.#complete(task, outcome.meta, outcome.sidecarOnDisk);
-  }
-
-  /** Most connections per download (the `segments` setting). */
-  #maxSegments(): number {
-    return Math.max(1, Math.min(16, Math.floor(this.settings.segments ?? 1)));
-  }
-
-  async #complete(task: TaskRecord, meta: PartialMeta | undefined, sidecarOnDisk: boolean): Promise<void> {
-    const dir = this.#partitionDir(task.storage);
-    const run = this.#running.get(task.token);
-    const wanted = (): Interrupt | undefined => {
-      const reason = run?.controller.signal.reason;
-      const kind = run?.wanted ?? (reason instanceof Interrupt ? reason.kind : undefined);
-      return kind === 'cancel' || kind === 'remove' ? new Interrupt(kind) : undefined;
-    };
-    const outcome = await commitDownload({
-      task, meta, sidecarOnDisk, dir, partials: this.#partials, journal: this.#journal,
-      cancelled: () => wanted() !== undefined,
-    });
-    if (!outcome.ok) return 'cancelled' in outcome ? this.#interrupted(task, wanted() ?? new Interrupt('cancel')) : this.#fail(task, outcome.message);
-    this.#update(task, outcome.patch, !outcome.noted);
-    this.#listeners.settle(task.token, outcomeOf(task)!);
-  }
-
-  #interrupted(task: TaskRecord, interrupt: Interrupt): void {
-    const kind = this.#running.get(task.token)?.wanted ?? interrupt.kind;
-    switch (kind) {
-      case 'resume':
-        this.#update(task, { bytes: this.#partials.bytes(task.token) });
-        this.#enqueue(task);
-        return;
-      case 'pause':
-        this.#update(task, { state: 'paused', message: undefined, bytes: this.#partials.bytes(task.token) });
-        return;
-      case 'stop':
-        this.#update(task, { state: 'queued', bytes: this.#partials.bytes(task.token) });
-        return;
-      case 'cancel':
-        this.#finishCancelled(task);
-        return;
-      case 'remove':
-        return;
     }
   }
 
@@ -500,19 +366,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.profiles.find(task.profileId) ?? this.profiles.require('desktop');
   }
 
-  #profileLimiter(profile: DeviceProfile): RateLimiter {
-    let limiter = this.#profileLimiters.get(profile.id);
-    if (!limiter) {
-      limiter = new RateLimiter(profile.link.bandwidth ?? 0);
-      this.#profileLimiters.set(profile.id, limiter);
-    }
-    return limiter;
-  }
-
-  #partitionDir(storage: StoragePartition): string {
-    return storage === 'mass' ? this.paths.massDir : this.paths.cacheDir;
-  }
-
   // ---- listeners, progress, bookkeeping ------------------------------------------------------
 
   #update(task: TaskRecord, patch: Partial<TaskRecord>, immediate = false): void {
@@ -522,21 +375,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit('task', snapshot(task));
   }
 
+  /** What must survive a crash until the store's next write; with no room for the entry (disk full), the store is written now instead (its own errors are handled there). */
+  #journalOrFlush(entry: JournalEntry): void {
+    try {
+      this.#journal.append(entry);
+    } catch {
+      this.store.flush();
+    }
+  }
+
   #sortedTasks(): TaskRecord[] {
     return this.store.allTasks().sort((a, b) => a.createdAt - b.createdAt);
   }
-
-  /** Keep the process alive exactly while something will still happen (quick-app code exits by itself). */
-  #updateKeepAlive(): void {
-    if (this.busy && !this.#keepAlive) this.#keepAlive = setInterval(() => {}, 1 << 30);
-    else if (!this.busy && this.#keepAlive) {
-      clearInterval(this.#keepAlive);
-      this.#keepAlive = undefined;
-    }
-  }
 }
-
-const WAITING_FOR_NETWORK = 'waiting for the network';
 
 /** A copy of a task for anyone outside the engine (its headers too: the only nested object). */
 function snapshot(task: TaskRecord): TaskRecord {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileTypeFromFile } from 'file-type';
 import mime from 'mime-types';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
-import { splitExtension, truncateUtf8 } from './filename.js';
+import { splitExtension, truncateUtf8 } from './safe-name.js';
 import type { MediaKind } from './paths.js';
 import { errnoCode, moveIntoFreeName } from './place-file.js';
 import { makePublicFile } from './private-files.js';
@@ -130,10 +130,16 @@ export function galleryName(name: string, sniff: { mime: string; ext: string }):
   return truncateUtf8(stem, 255 - Buffer.byteLength(suffix)) + suffix;
 }
 
+/**
+ * Why a step failed, for the message. Node's system errors (those with a `syscall`) already open with
+ * their code (`ENOSPC: no space left on device, copyfile …`); any other error with a code gets it in
+ * front. Decided by the error's fields, never by looking for the code in its text.
+ */
 const reasonOf = (error: unknown): string => {
   const code = errnoCode(error);
   const message = error instanceof Error ? error.message : String(error);
-  return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+  const system = typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string';
+  return code !== undefined && !system ? `${code}: ${message}` : message;
 };
 
 const fail = (reason: string): VelaError => new VelaError(FailCode.DownloadFailed, `cannot move to gallery: ${reason}`);

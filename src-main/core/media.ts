@@ -8,7 +8,7 @@ import { toInternalUri } from '../../src-shared/uri.js';
 import type { Engine } from './engine.js';
 import { moveToGallery, sniffMedia, type MediaSniff } from './gallery.js';
 import { resolveMediaFile } from './media-files.js';
-import { galleryDirs } from './paths.js';
+import { galleryDirs, partitionDir } from './paths.js';
 
 /** How many files a list stats and sniffs at once. */
 const LIST_PARALLEL = 8;
@@ -29,7 +29,7 @@ export class MediaLibrary {
   constructor(private readonly engine: Engine) {}
 
   partitionDir(partition: StoragePartition): string {
-    return partition === 'mass' ? this.engine.paths.massDir : this.engine.paths.cacheDir;
+    return partitionDir(this.engine.paths, partition);
   }
 
   async list(): Promise<MediaItem[]> {

@@ -1,8 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
-import type { ByteRange } from './segmented.js';
-import type { PartialMeta } from './transfer.js';
+import type { ByteRange } from './segment-map.js';
+
+/** What the engine remembers about the bytes in a partial file, kept beside it as `<token>.json`. */
+export interface PartialMeta {
+  /** The URL the bytes came from, after redirects. */
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  /** Full size of the resource, when known. */
+  total: number | null;
+  contentType?: string;
+  contentDisposition?: string;
+  /** The server said it takes byte ranges (a 206, or `Accept-Ranges: bytes`); absent in older sidecars. */
+  acceptsRanges?: boolean;
+}
 
 /** The sidecar beside a partial file: the validators of its bytes, and a segmented download's map. */
 export interface PartialSidecar extends PartialMeta {

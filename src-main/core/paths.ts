@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
+import type { StoragePartition } from '../../src-shared/profiles.js';
 
 export const APP_NAME = 'Vela Companion';
 
@@ -77,6 +78,11 @@ export function dataPaths(dataDir: string): DataPaths {
     storeFile: path.join(root, 'config.json'),
     engineFile: path.join(root, 'engine.json'),
   };
+}
+
+/** The folder a storage partition maps to: `cache`, or `mass` (internal://mass/download/…). */
+export function partitionDir(paths: Pick<DataPaths, 'cacheDir' | 'massDir'>, storage: StoragePartition): string {
+  return storage === 'mass' ? paths.massDir : paths.cacheDir;
 }
 
 export type MediaKind = 'image' | 'video' | 'audio';

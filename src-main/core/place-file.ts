@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs, { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import { numberedName } from './filename.js';
+import { numberedName } from './safe-name.js';
 import { PRIVATE_DIR_MODE } from './private-files.js';
 
 /**

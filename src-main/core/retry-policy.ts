@@ -26,3 +26,11 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   }
   return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
+
+/**
+ * The wait before the next attempt, for the task's stream and a segment's connection alike: the
+ * server's Retry-After when it sent one (capped by {@link parseRetryAfter}), else backoff.
+ */
+export function retryWait(failure: { retryAfterMs?: number }, attempt: number, options: { baseMs: number; maxMs: number }): number {
+  return failure.retryAfterMs ?? retryDelay(attempt, options);
+}

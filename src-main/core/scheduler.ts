@@ -11,7 +11,7 @@ export interface SchedulerHost {
   profileOf(task: TaskRecord): DeviceProfile;
   /** Start this task's transfer now (a slot is free). */
   startTask(task: TaskRecord, profile: DeviceProfile): void;
-  /** The task waits for its profile to come back online (say so on the task). */
+  /** The task waits for its profile to come back online (say so on the task); once per stay in the queue. */
   waiting(task: TaskRecord): void;
   /** The profile stayed offline past its timeout: the task fails with this message. */
   offlineTimedOut(task: TaskRecord, message: string): void;
@@ -27,6 +27,12 @@ export class Scheduler {
   started = false;
   readonly #queue = new Set<string>();
   readonly #offlineTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Queued tasks already told they wait for the network. Kept here rather than read back from the
+   * task's message: nothing branches on message text, and every scheduling pass would otherwise say it
+   * again (a store write and an event each time).
+   */
+  readonly #toldWaiting = new Set<string>();
 
   constructor(private readonly host: SchedulerHost) {}
 
@@ -47,6 +53,7 @@ export class Scheduler {
   /** Out of the queue, its offline timer cleared. */
   delete(token: string): void {
     this.#queue.delete(token);
+    this.#toldWaiting.delete(token);
     this.#clearOfflineTimer(token);
   }
 
@@ -86,7 +93,7 @@ export class Scheduler {
       if (running.size >= this.host.concurrency()) break;
       const task = this.host.getTask(token);
       if (!task || task.state !== 'queued') {
-        this.#queue.delete(token);
+        this.delete(token);
         continue;
       }
       // Resumed while its interrupted run is still winding down: it starts once that run is gone.
@@ -107,14 +114,17 @@ export class Scheduler {
   }
 
   #waitForNetwork(task: TaskRecord, profile: DeviceProfile): void {
-    this.host.waiting(task);
+    if (!this.#toldWaiting.has(task.token)) {
+      this.#toldWaiting.add(task.token);
+      this.host.waiting(task);
+    }
     const timeout = profile.link.offlineTimeoutMs;
     if (timeout === undefined || this.#offlineTimers.has(task.token)) return;
     const timer = setTimeout(() => {
       this.#offlineTimers.delete(task.token);
       // Paused meanwhile, or back online and only waiting for a free slot: not an offline failure.
       if (task.state !== 'queued' || !this.host.profileOf(task).link.offline) return;
-      this.#queue.delete(task.token);
+      this.delete(task.token);
       this.host.offlineTimedOut(task, `network error: offline for more than ${timeout} ms`);
     }, timeout);
     this.#offlineTimers.set(task.token, timer);

@@ -2,17 +2,22 @@ import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Agents } from './agents.js';
+import { AttemptFailure, classifyError, SegmentsInvalidated } from './failure.js';
+import type { PartialMeta } from './partial-files.js';
 import { PRIVATE_FILE_MODE } from './private-files.js';
-import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
-import { reserveAll, SimulatedDrop, sliceSize, type RateLimiter } from './throttle.js';
-import { AttemptFailure, classifyError, openRange, type PartialMeta, type RangeResponse } from './transfer.js';
+import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryWait } from './retry-policy.js';
+import { GROW_EVERY_MS, Growth } from './segment-growth.js';
+import { MIN_STEAL, SegmentMap, segmentable, sum, type ByteRange, type Segment, type Worker } from './segment-map.js';
+import { activeLimiters, changeOf, DropPoint, nextSlice, startsAt, validatorOf } from './stream-rules.js';
+import type { RateLimiter } from './throttle.js';
+import { openRange, type RangeResponse } from './transfer.js';
 
 /**
  * A segmented download: several connections on one file, each writing its range in place, as aria2
  * and Gopeed do. The first request keeps streaming from byte 0; once its answer qualifies, the other
- * connections start at once (the `segments` setting), and one that retires is replaced while that
- * still makes the total faster; a connection that finishes takes over half of the range with the most
- * time left (work stealing), so the end never crawls on one slow connection.
+ * connections start at once (the `segments` setting; how many, segment-growth.ts). Which connection
+ * works on which range, and work stealing, are the segment map's (segment-map.ts); what an answer
+ * must be, pacing and the simulated drops, stream-rules.ts's.
  *
  * The partial file is as large as the resource from the start; which bytes are really there is the
  * segment map (`done` ranges), written to the sidecar at most once a second and when the run ends,
@@ -23,29 +28,11 @@ import { AttemptFailure, classifyError, openRange, type PartialMeta, type RangeR
  * single stream. A changed resource ends the run with {@link SegmentsInvalidated}.
  */
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-/** Smaller files are not worth more connections. */
-export const SEGMENTED_MIN_TOTAL = 8 * MiB;
-const GROW_EVERY_MS = 250;
-const SAVE_EVERY_MS = 1_000;
-/** A finishing connection steals only from a range at least this large (each half keeps ≥ 128 KiB)... */
-const MIN_STEAL = 256 * KiB;
-/** ...and only if it has this much time left at its connection's speed (or at least 4 MiB). */
-const STEAL_IF_LEFT_MS = 300;
 /** A new connection added while growing needs a range at least this large to split. */
-const MIN_SPLIT_TO_GROW = 2 * MiB;
+const MIN_SPLIT_TO_GROW = 2 * 1024 * 1024;
+const SAVE_EVERY_MS = 1_000;
 
-/** A half-open byte range [start, end). */
-export type ByteRange = [start: number, end: number];
-
-/** The resource changed under a segmented download: its bytes are worthless; start over in one stream. */
-export class SegmentsInvalidated extends AttemptFailure {
-  constructor(why: string) {
-    super(`${why}; restarting from byte 0`, true);
-    this.name = 'SegmentsInvalidated';
-  }
-}
+export type { ByteRange } from './segment-map.js';
 
 export interface SegmentedOptions {
   url: string;
@@ -59,7 +46,7 @@ export interface SegmentedOptions {
   idleTimeoutMs: number;
   signal: AbortSignal;
   limiters: () => readonly RateLimiter[];
-  /** Most connections at once (read on every growth step). */
+  /** Most connections at once (read on every growth step: lowering it closes connections). */
   maxConnections: () => number;
   /** The simulated drop point of each request. */
   dropAfterBytes: () => number | undefined;
@@ -75,33 +62,17 @@ export interface SegmentedOptions {
   onBytes: (bytes: number) => void;
 }
 
-/** Whether a first response allows more connections. */
-export function segmentable(response: RangeResponse): boolean {
-  const { total, etag, lastModified } = response.meta;
-  return response.acceptsRanges && response.start === 0 && total !== null && total >= SEGMENTED_MIN_TOTAL && (etag ?? lastModified) !== undefined;
-}
-
 export function runSegmented(options: SegmentedOptions): Promise<{ size: number; meta: PartialMeta }> {
   return new SegmentedDownload(options).run();
 }
 
-interface Segment {
-  start: number;
-  /** Bytes taken from the socket (being paced or written): a steal splits after them. */
-  taken: number;
-  /** Bytes written to the file: [start, written) is done. */
-  written: number;
-  end: number;
-  owner?: Connection;
-}
-
-interface Connection {
-  seg?: Segment;
+interface Connection extends Worker {
   failures: number;
   firstByteAt?: number;
-  /** Bytes and start of its current request, for its speed. */
-  requestBytes: number;
-  requestAt: number;
+  /** Ends this connection's request and waits: aborted with the run, or alone when it is closed (fewer segments). */
+  controller: AbortController;
+  /** Stops following the run's controller (the connection is gone). */
+  detach: () => void;
 }
 
 /** Ends the whole run (a write error, a changed resource), unlike a network failure of one connection. */
@@ -109,11 +80,18 @@ class Fatal {
   constructor(readonly reason: unknown) {}
 }
 
+/** Why a connection was closed while the run goes on: the `segments` setting was lowered. */
+class Closed extends Error {
+  constructor() {
+    super('connection closed: fewer segments');
+  }
+}
+
 class SegmentedDownload {
   readonly #o: SegmentedOptions;
   readonly #controller = new AbortController();
   #fatal: unknown;
-  #segs: Segment[] = [];
+  #map = new SegmentMap(null);
   #fh: FileHandle | undefined;
   #meta!: PartialMeta;
   #validator = '';
@@ -122,15 +100,22 @@ class SegmentedDownload {
   #live = new Set<Connection>();
   #loops: Promise<void>[] = [];
   #timers: NodeJS.Timeout[] = [];
-  #closing = false;
   #saving: Promise<void> | undefined;
-  // Growth: bytes so far, the last tick, the rate before the newest connection, whether growth stopped.
+  /** Bytes written by every connection (growth compares rates). */
   #bytes = 0;
-  #tickBytes = 0;
-  #tickAt = performance.now();
-  #baseline = 0;
-  #newest: Connection | undefined;
-  #saturated = false;
+  readonly #growth = new Growth<Connection>({
+    working: () => this.#working(),
+    maxConnections: () => this.#o.maxConnections(),
+    bytes: () => this.#bytes,
+    add: () => {
+      if (this.#controller.signal.aborted) return undefined;
+      const conn = this.#connection();
+      if (!this.#map.take(conn, MIN_SPLIT_TO_GROW, true, this.#live)) return void conn.detach();
+      this.#spawn(conn);
+      return conn;
+    },
+    close: (conn) => conn.controller.abort(new Closed()),
+  });
 
   constructor(options: SegmentedOptions) {
     this.#o = options;
@@ -145,8 +130,8 @@ class SegmentedDownload {
       if (this.#o.done) await this.#startResume(this.#o.done);
       else await this.#startFresh();
       if (this.#mapped) {
-        this.#openAtOnce();
-        this.#timers.push(setInterval(() => this.#grow(), GROW_EVERY_MS), setInterval(() => void this.#save(), SAVE_EVERY_MS));
+        this.#growth.openAtOnce();
+        this.#timers.push(setInterval(() => this.#growth.tick(), GROW_EVERY_MS), setInterval(() => void this.#save(), SAVE_EVERY_MS));
       }
       for (let seen = -1; seen < this.#loops.length; ) {
         seen = this.#loops.length;
@@ -154,8 +139,8 @@ class SegmentedDownload {
       }
       if (outer.aborted) throw outer.reason;
       if (this.#fatal !== undefined) throw this.#fatal;
-      const size = this.#mapped ? this.#meta.total! : (this.#segs[0]?.written ?? 0);
-      if (this.#mapped && this.#gaps().length > 0) throw new AttemptFailure('segments were left unfinished', true);
+      const size = this.#mapped ? this.#meta.total! : (this.#map.segs[0]?.written ?? 0);
+      if (this.#mapped && this.#map.gaps().length > 0) throw new AttemptFailure('segments were left unfinished', true);
       const onDisk = (await this.#fh!.stat()).size;
       if (onDisk !== size) throw new AttemptFailure(`the partial file has ${onDisk} bytes, not ${size}`, true);
       return { size, meta: this.#meta };
@@ -169,37 +154,36 @@ class SegmentedDownload {
 
   async #startFresh(): Promise<void> {
     const conn = this.#connection();
-    const response = await openRange(this.#request());
+    const response = await openRange(this.#request(conn));
     try {
-      if (response.start !== 0) throw new AttemptFailure('the server answered a different range than asked', true);
+      if (!startsAt(response, 0)) throw new AttemptFailure('the server answered a different range than asked', true);
       this.#meta = response.meta;
-      this.#mapped = segmentable(response);
+      this.#mapped = segmentable(response.meta);
       this.#o.onStart(response.meta, 0, this.#mapped ? [] : undefined);
       this.#fh = await fs.promises.open(this.#o.partialPath, 'w', PRIVATE_FILE_MODE);
       if (this.#mapped) {
-        this.#validator = (response.meta.etag ?? response.meta.lastModified)!;
+        this.#validator = validatorOf(response.meta)!;
         await this.#fh.truncate(response.meta.total!);
       }
     } catch (error) {
       response.close();
       throw classifyError(error, this.#controller.signal);
     }
-    this.#own(conn, { start: 0, taken: 0, written: 0, end: response.meta.total ?? Infinity });
+    this.#map = new SegmentMap(response.meta.total);
+    this.#map.own(conn, { start: 0, taken: 0, written: 0, end: response.meta.total ?? Infinity });
     this.#spawn(conn, response);
   }
 
   async #startResume(done: ByteRange[]): Promise<void> {
     const meta = this.#o.meta;
-    const validator = meta?.etag ?? meta?.lastModified;
+    const validator = validatorOf(meta);
     if (!meta || meta.total === null || validator === undefined) throw new SegmentsInvalidated('the segment map has no validator or size');
     this.#meta = meta;
     this.#validator = validator;
     this.#mapped = true;
     const total = meta.total;
-    const have = normalise(done, total);
-    for (const [start, end] of have) this.#segs.push({ start, taken: end, written: end, end });
-    for (const [start, end] of complement(have, total)) this.#segs.push({ start, taken: start, written: start, end });
-    const first = this.#segs.find((s) => s.written < s.end);
+    this.#map = SegmentMap.resume(done, total);
+    const first = this.#map.firstMissing();
     try {
       this.#fh = await fs.promises.open(this.#o.partialPath, 'r+');
     } catch {
@@ -211,27 +195,27 @@ class SegmentedDownload {
     if (!first || size > total) throw new SegmentsInvalidated(`the partial file has ${size} bytes, not ${total}`);
     if (size < total) await this.#fh.truncate(total);
     const conn = this.#connection();
-    this.#own(conn, first);
+    this.#map.own(conn, first);
     let response: RangeResponse;
     try {
       response = await this.#open(conn, first);
       this.#meta = response.meta;
+      const have = this.#map.written();
       this.#o.onStart(response.meta, sum(have), have);
     } catch (error) {
-      first.owner = undefined;
-      conn.seg = undefined;
+      this.#map.release(conn);
       throw error instanceof Fatal ? error.reason : classifyError(error, this.#controller.signal);
     }
     this.#spawn(conn, response);
   }
 
-  #request(range?: { start: number; end: number }) {
+  #request(conn: Connection, range?: { start: number; end: number }) {
     return {
       url: this.#o.url,
       headers: this.#o.headers,
       agents: this.#o.agents,
       idleTimeoutMs: this.#o.idleTimeoutMs,
-      signal: this.#controller.signal,
+      signal: conn.controller.signal,
       latencyMs: this.#o.latencyMs,
       range: range && { ...range, ifRange: this.#validator },
       previous: this.#meta,
@@ -240,50 +224,52 @@ class SegmentedDownload {
 
   /** A ranged request for the rest of a segment; anything that shows another resource invalidates the map. */
   async #open(conn: Connection, seg: Segment): Promise<RangeResponse> {
-    const response = await openRange(this.#request({ start: seg.written, end: seg.end }));
+    const response = await openRange(this.#request(conn, { start: seg.written, end: seg.end }));
     conn.requestBytes = 0;
     conn.requestAt = performance.now();
-    const was = this.#meta;
-    const now = response.meta;
-    let changed: string | undefined;
-    if (response.status === 200) changed = 'the resource changed (a 200 answer to a ranged request)';
-    else if (now.total !== was.total) changed = `the resource changed size (${String(now.total)} instead of ${String(was.total)} bytes)`;
-    else if (was.etag !== undefined && now.etag !== undefined && now.etag !== was.etag) changed = 'the resource changed (another ETag)';
-    else if (was.etag === undefined && now.lastModified !== undefined && now.lastModified !== was.lastModified) changed = 'the resource changed (another Last-Modified)';
+    const changed = changeOf(this.#meta, response);
     if (changed !== undefined) {
       response.close();
       throw new Fatal(new SegmentsInvalidated(changed));
     }
-    if (response.start !== seg.written) {
+    if (!startsAt(response, seg.written)) {
       response.close();
       throw new AttemptFailure('the server answered a different range than asked', true);
     }
     return response;
   }
 
+  /** A new connection; it ends with the run (its controller follows the run's until it is gone). */
   #connection(): Connection {
-    return { failures: 0, requestBytes: 0, requestAt: performance.now() };
-  }
-
-  #own(conn: Connection, seg: Segment): Segment {
-    if (!this.#segs.includes(seg)) this.#segs.push(seg);
-    seg.owner = conn;
-    seg.taken = seg.written;
-    conn.seg = seg;
-    return seg;
+    const controller = new AbortController();
+    const run = this.#controller.signal;
+    const follow = (): void => controller.abort(run.reason);
+    if (run.aborted) follow();
+    else run.addEventListener('abort', follow, { once: true });
+    return { failures: 0, requestBytes: 0, requestAt: performance.now(), controller, detach: () => run.removeEventListener('abort', follow) };
   }
 
   #spawn(conn: Connection, response?: RangeResponse): void {
     this.#live.add(conn);
-    this.#loops.push(this.#work(conn, response).finally(() => this.#live.delete(conn)));
+    this.#loops.push(
+      this.#work(conn, response).finally(() => {
+        this.#live.delete(conn);
+        conn.detach();
+      }),
+    );
   }
 
-  /** One connection: fetch its segment, then take more work, until none is left or the run ends. */
+  /** Connections that go on working (not closed, not ending with the run). */
+  #working(): Connection[] {
+    return [...this.#live].filter((c) => !c.controller.signal.aborted);
+  }
+
+  /** One connection: fetch its segment, then take more work, until none is left or it is closed. */
   async #work(conn: Connection, first?: RangeResponse): Promise<void> {
-    const { signal } = this.#controller;
+    const { signal } = conn.controller;
     let response = first;
     for (;;) {
-      const seg = signal.aborted ? undefined : (conn.seg ?? this.#take(conn, MIN_STEAL));
+      const seg = signal.aborted ? undefined : (conn.seg ?? this.#map.take(conn, MIN_STEAL, this.#mapped, this.#live));
       if (!seg) {
         response?.close();
         return;
@@ -296,15 +282,13 @@ class SegmentedDownload {
         await this.#pump(conn, seg, opened);
         if (seg.end === Infinity) seg.end = seg.written; // a body of unknown length ended
         if (seg.written < seg.end) throw new AttemptFailure(`the body ended early (${seg.written - seg.start} of ${seg.end - seg.start} bytes)`, true);
-        seg.owner = undefined;
-        conn.seg = undefined;
+        this.#map.release(conn);
         conn.failures = 0;
       } catch (error) {
         response?.close();
         response = undefined;
-        seg.owner = undefined;
-        seg.taken = seg.written;
-        conn.seg = undefined;
+        // Its range, from what is written, goes back to the map for the others (or for itself, below).
+        this.#map.release(conn);
         if (signal.aborted) return;
         const failure = failureOf(error, signal);
         if (!(failure instanceof AttemptFailure) || failure instanceof SegmentsInvalidated) return this.#abort(failure);
@@ -314,11 +298,11 @@ class SegmentedDownload {
         if (!failure.transient || conn.failures >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
           // Refused (e.g. a server's connection cap) or failing again and again: the connection retires,
           // and its range goes to the others. The last one hands the failure to the engine.
-          if (this.#live.size <= 1) this.#abort(failure);
+          if (this.#working().length <= 1) this.#abort(failure);
           return;
         }
         try {
-          await delay(failure.retryAfterMs ?? retryDelay(conn.failures, this.#o.retry), undefined, { signal });
+          await delay(retryWait(failure, conn.failures, this.#o.retry), undefined, { signal });
         } catch {
           return;
         }
@@ -328,20 +312,14 @@ class SegmentedDownload {
 
   /** Streams a response into its segment, stopping at the segment's end (which a steal may move). */
   async #pump(conn: Connection, seg: Segment, response: RangeResponse): Promise<void> {
-    const dropAt = this.#o.dropAfterBytes();
-    let passed = 0;
+    const drop = new DropPoint(this.#o.dropAfterBytes());
     let broken: unknown;
     let finished = false;
     try {
       for await (const received of response.body) {
-        let chunk = received;
-        // `>`: a body ending exactly at the drop point delivered everything.
-        if (dropAt !== undefined && passed + chunk.length > dropAt) {
-          chunk = chunk.subarray(0, Math.max(0, dropAt - passed));
-          broken = new SimulatedDrop(dropAt);
-        }
-        passed += chunk.length;
-        chunk = chunk.subarray(0, Math.max(0, seg.end - seg.taken));
+        const cut = drop.cut(received);
+        if (cut.drop) broken = cut.drop;
+        const chunk = cut.bytes.subarray(0, Math.max(0, seg.end - seg.taken));
         seg.taken += chunk.length;
         await this.#write(conn, seg, chunk);
         if (broken !== undefined || seg.written >= seg.end) break;
@@ -358,17 +336,15 @@ class SegmentedDownload {
   }
 
   async #write(conn: Connection, seg: Segment, chunk: Buffer): Promise<void> {
-    const { signal } = this.#controller;
-    const limiters = this.#o.limiters().filter((l) => l.bytesPerSecond > 0);
-    const size = sliceSize(limiters);
+    const { signal } = conn.controller;
+    const limiters = activeLimiters(this.#o.limiters());
     for (let offset = 0; offset < chunk.length; ) {
-      const slice = limiters.length > 0 ? chunk.subarray(offset, offset + size) : chunk.subarray(offset);
-      const wait = reserveAll(limiters, slice.length);
+      const { slice, wait } = nextSlice(chunk, offset, limiters);
       if (wait > 0) await delay(wait, undefined, { signal });
       try {
         await this.#fh!.write(slice, 0, slice.length, seg.written);
       } catch (error) {
-        throw new Fatal(classifyError(error, signal));
+        throw new Fatal(classifyError(error, this.#controller.signal));
       }
       seg.written += slice.length;
       offset += slice.length;
@@ -379,98 +355,17 @@ class SegmentedDownload {
     }
   }
 
-  /** Work for a connection: the largest unowned range, else half of the range with the most time left. */
-  #take(conn: Connection, minSplit: number): Segment | undefined {
-    let pending: Segment | undefined;
-    for (const s of this.#segs) {
-      if (!s.owner && s.written < s.end && (!pending || s.end - s.written > pending.end - pending.written)) pending = s;
-    }
-    if (pending) return this.#own(conn, pending);
-    if (!this.#mapped) return undefined;
-    const average = this.#averageSpeed();
-    let victim: Segment | undefined;
-    let most = 0;
-    for (const s of this.#segs) {
-      const left = s.end - s.taken;
-      if (!s.owner || left < minSplit) continue;
-      const ms = left / (speedOf(s.owner) ?? average ?? 1);
-      if (left < 4 * MiB && ms < STEAL_IF_LEFT_MS) continue;
-      if (ms > most) [victim, most] = [s, ms];
-    }
-    if (!victim) return undefined;
-    const mid = victim.taken + Math.ceil((victim.end - victim.taken) / 2);
-    const seg: Segment = { start: mid, taken: mid, written: mid, end: victim.end };
-    victim.end = mid;
-    return this.#own(conn, seg);
-  }
-
-  #averageSpeed(): number | undefined {
-    let total = 0;
-    let n = 0;
-    for (const conn of this.#live) {
-      const speed = speedOf(conn);
-      if (speed !== undefined) [total, n] = [total + speed, n + 1];
-    }
-    return n > 0 ? total / n : undefined;
-  }
-
-  /**
-   * Once the first answer shows the download can be segmented, the other connections start at once,
-   * each on half of the largest range, as `aria2c -x N -s N` does: `segments` is the user's explicit
-   * number. Adding them one per growth step cost about 0.4 s of a 5 s download at four capped
-   * connections (docs/performance.md, case 3). Growth below then only replaces connections that
-   * retired (refused, failing), and stops once that no longer makes the total faster.
-   */
-  #openAtOnce(): void {
-    while (!this.#controller.signal.aborted && this.#live.size < this.#o.maxConnections()) {
-      const conn = this.#connection();
-      if (!this.#take(conn, MIN_SPLIT_TO_GROW)) return;
-      this.#spawn(conn);
-    }
-  }
-
-  /**
-   * Every 250 ms: once every connection has streamed for a whole interval, add one more if the last
-   * one made the total faster (by 10 %); the first time it did not, growth stops for this run.
-   */
-  #grow(): void {
-    const now = performance.now();
-    const rate = (this.#bytes - this.#tickBytes) / Math.max(1, now - this.#tickAt);
-    const windowStart = this.#tickAt;
-    [this.#tickBytes, this.#tickAt] = [this.#bytes, now];
-    if (this.#closing || this.#saturated || this.#controller.signal.aborted) return;
-    if (this.#live.size === 0 || this.#live.size >= this.#o.maxConnections()) return;
-    for (const conn of this.#live) if (conn.firstByteAt === undefined || conn.firstByteAt > windowStart) return;
-    if (this.#newest && rate < this.#baseline * 1.1) {
-      this.#saturated = true;
-      return;
-    }
-    const conn = this.#connection();
-    if (!this.#take(conn, MIN_SPLIT_TO_GROW)) return;
-    this.#baseline = rate;
-    this.#newest = conn;
-    this.#spawn(conn);
-  }
-
   /** Writes the map, after flushing the data it describes. Never two at once. */
   #save(): Promise<void> {
     if (!this.#mapped || !this.#fh || this.#saving) return this.#saving ?? Promise.resolve();
     const fh = this.#fh;
-    const map = normalise(
-      this.#segs.map((s): ByteRange => [s.start, s.written]),
-      this.#meta.total!,
-    );
+    const map = this.#map.written();
     this.#saving = fh
       .datasync()
       .then(() => this.#o.saveMap(map))
       .catch(() => {}) // a failed save leaves the previous map, which is still true
       .finally(() => (this.#saving = undefined));
     return this.#saving;
-  }
-
-  #gaps(): ByteRange[] {
-    const total = this.#meta.total!;
-    return complement(normalise(this.#segs.map((s): ByteRange => [s.start, s.written]), total), total);
   }
 
   #abort(reason: unknown): void {
@@ -480,7 +375,6 @@ class SegmentedDownload {
 
   /** Waits for every connection (their last writes), writes the final map and closes the file. */
   async #close(): Promise<void> {
-    this.#closing = true;
     for (const timer of this.#timers) clearInterval(timer);
     if (!this.#controller.signal.aborted && this.#live.size > 0) this.#controller.abort(new Error('segmented run ended'));
     await Promise.allSettled(this.#loops);
@@ -495,40 +389,4 @@ function failureOf(error: unknown, signal: AbortSignal): unknown {
   const failure = classifyError(error, signal);
   if (failure instanceof AttemptFailure && failure.status === 416) return new SegmentsInvalidated('HTTP status 416 for a segment');
   return failure;
-}
-
-/** Bytes per millisecond of a connection's current request, once it has run for 100 ms. */
-function speedOf(conn: Connection): number | undefined {
-  const ms = performance.now() - conn.requestAt;
-  return ms >= 100 && conn.requestBytes > 0 ? conn.requestBytes / ms : undefined;
-}
-
-/** Sorted, merged, clipped to [0, total), empty ranges dropped. */
-export function normalise(ranges: readonly ByteRange[], total: number): ByteRange[] {
-  const sorted = ranges
-    .map(([a, b]): ByteRange => [Math.max(0, a), Math.min(total, b)])
-    .filter(([a, b]) => Number.isSafeInteger(a) && Number.isSafeInteger(b) && b > a)
-    .sort((x, y) => x[0] - y[0]);
-  const out: ByteRange[] = [];
-  for (const [a, b] of sorted) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
-}
-
-function complement(have: readonly ByteRange[], total: number): ByteRange[] {
-  const gaps: ByteRange[] = [];
-  let at = 0;
-  for (const [a, b] of have) {
-    if (a > at) gaps.push([at, a]);
-    at = Math.max(at, b);
-  }
-  if (at < total) gaps.push([at, total]);
-  return gaps;
-}
-
-export function sum(ranges: readonly ByteRange[]): number {
-  return ranges.reduce((n, [a, b]) => n + (b - a), 0);
 }

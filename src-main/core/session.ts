@@ -3,12 +3,15 @@ import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile } from '../../src-shared/profiles.js';
 import type { TaskRecord } from '../../src-shared/types.js';
 import type { Agents } from './agents.js';
-import type { PartialFiles, PartialSidecar } from './partial-files.js';
+import { AttemptFailure, FailureKind, SegmentsInvalidated } from './failure.js';
+import type { PartialFiles, PartialMeta, PartialSidecar } from './partial-files.js';
 import { checkQuota, dropPoint } from './quota.js';
-import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryDelay } from './retry-policy.js';
-import { runSegmented, SegmentsInvalidated, type ByteRange } from './segmented.js';
+import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryWait } from './retry-policy.js';
+import { mapOfStream, type ByteRange } from './segment-map.js';
+import { runSegmented } from './segmented.js';
+import { validatorOf } from './stream-rules.js';
 import type { RateLimiter } from './throttle.js';
-import { AttemptFailure, FailureKind, runAttempt, type PartialMeta } from './transfer.js';
+import { runAttempt } from './transfer.js';
 
 /**
  * The transfer session of one task: attempts (a single stream or segments, transfer.ts and
@@ -60,10 +63,6 @@ export interface SessionInput {
 const SIDECAR_AFTER_BYTES = 1024 * 1024;
 /** ...or once it has streamed this long (a slow link takes long to fetch a chunk). */
 const SIDECAR_AFTER_MS = 1_000;
-
-function validatorOf(meta: PartialMeta): string | undefined {
-  return meta.etag ?? meta.lastModified;
-}
 
 /** The attempt loop of one task: resume, retry with backoff; ends when every byte is there, or not. */
 export async function runSession(input: SessionInput): Promise<SessionOutcome> {
@@ -137,8 +136,19 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
         latencyMs: profile.link.latencyMs,
         onBytes,
       };
+      // Bytes of a single stream go on in segments when the setting now asks for several connections
+      // and the resource allows them (segment-map.ts); the map is on disk before the file grows.
+      const mapped = single || meta?.done !== undefined || input.maxSegments() <= 1 ? undefined : mapOfStream(meta, partials.size(task.token));
+      if (mapped) {
+        try {
+          partials.writeMeta(task.token, mapped);
+          [meta, sidecarOnDisk, sidecarDue] = [mapped, true, undefined];
+        } catch {
+          // No room for the map: the bytes stay a single stream's.
+        }
+      }
       // A segment map is resumed as segments (even with the setting back at 1: one connection then);
-      // a fresh start may become segmented; bytes of a single stream are resumed as a single stream.
+      // a fresh start may become segmented; other bytes of a single stream are resumed as one stream.
       const segmented = !single && (meta?.done !== undefined || (input.maxSegments() > 1 && partials.size(task.token) === 0));
       const result = segmented
         ? await runSegmented({
@@ -185,7 +195,7 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
       if (failuresInRow >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
         return { kind: 'failed', message: `${reason.message} (gave up after ${failuresInRow} attempts)` };
       }
-      const wait = reason.retryAfterMs ?? retryDelay(failuresInRow, input.retry);
+      const wait = retryWait(reason, failuresInRow, input.retry);
       input.update({ message: `${reason.message}; retrying` });
       try {
         await delay(wait, undefined, { signal });

@@ -3,7 +3,7 @@ import type { TaskState } from '../../src-shared/types.js';
 
 /**
  * A task's state machine as data (STYLE.md item 14): which state may go to which, and which action a
- * caller may ask for in which state. The I/O that causes a move lives elsewhere (engine.ts); this
+ * caller may ask for in which state. The I/O that causes a move lives elsewhere (engine.ts, runs.ts); this
  * file only says whether the move is legal.
  *
  * `queued → running ⇄ paused → completed | failed | cancelled`; `retry` takes a failed or cancelled

@@ -2,35 +2,20 @@ import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ReadError, TimeoutError } from 'got';
-import { VelaError } from '../../src-shared/codes.js';
 import type { Agents } from './agents.js';
-import { headOf, holdIdleTimer, startGet, type Body, type Head } from './http-client.js';
-import { FailureKind } from './failure.js';
+import { AttemptFailure, classifyError } from './failure.js';
+import { headOf, holdIdleTimer, startGet, type Body } from './http-client.js';
+import type { PartialMeta } from './partial-files.js';
 import { PRIVATE_FILE_MODE } from './private-files.js';
-import { parseRetryAfter } from './retry-policy.js';
-import { reserveAll, SimulatedDrop, sliceSize, type RateLimiter } from './throttle.js';
-
-export { USER_AGENT } from './http-client.js';
-export { FailureKind } from './failure.js';
+import { activeLimiters, DropPoint, nextSlice, readAnswer, SLICE, startsAt, unsatisfiedTotal, validatorOf, type Answer } from './stream-rules.js';
+import type { RateLimiter } from './throttle.js';
 
 /**
  * One attempt of one download: a single HTTP request (got, http-client.ts) whose body streams into the
- * task's partial file. Resume, restart and error classification live here; retries and scheduling
- * live in the engine, which sees our own types only.
+ * task's partial file; and {@link openRange}, the same request for one connection of a segmented
+ * download. What an answer must be and how bytes are paced and dropped are stream-rules.ts's, shared
+ * with segmented.ts; what a failure is, failure.ts's. Retries and scheduling live in the session.
  */
-
-/** What the engine remembers about the bytes in a partial file, kept beside it as `<token>.json`. */
-export interface PartialMeta {
-  /** The URL the bytes came from, after redirects. */
-  url: string;
-  etag?: string;
-  lastModified?: string;
-  /** Full size of the resource, when known. */
-  total: number | null;
-  contentType?: string;
-  contentDisposition?: string;
-}
 
 export interface AttemptOptions {
   url: string;
@@ -49,31 +34,12 @@ export interface AttemptOptions {
   onBytes: (bytes: number) => void;
 }
 
-/** A failed attempt. `transient` ones are retried by the engine, resuming from the partial file. */
-export class AttemptFailure extends Error {
-  constructor(
-    message: string,
-    readonly transient: boolean,
-    readonly retryAfterMs?: number,
-    /** The HTTP status that caused it, when one did. */
-    readonly status?: number,
-    /** What went wrong, for callers to branch on (never the message). */
-    readonly kind: FailureKind = status === undefined ? FailureKind.Network : FailureKind.Http,
-  ) {
-    super(message);
-    this.name = 'AttemptFailure';
-  }
-}
-
-/** One socket read's worth: the sink buffers up to four of them before it pushes back. */
-const SLICE = 64 * 1024;
-
 export async function runAttempt(options: AttemptOptions): Promise<{ size: number; meta: PartialMeta }> {
   const { signal } = options;
   if (options.latencyMs) await delay(options.latencyMs, undefined, { signal });
 
   let offset = sizeOf(options.partialPath);
-  const validator = options.meta?.etag ?? options.meta?.lastModified;
+  const validator = validatorOf(options.meta);
   if (offset > 0 && !validator) {
     // Bytes we cannot validate are never appended to (curl -C - and wget -c corrupt files that way).
     fs.truncateSync(options.partialPath, 0);
@@ -93,44 +59,31 @@ export async function runAttempt(options: AttemptOptions): Promise<{ size: numbe
     if (signal.aborted) throw signal.reason;
     body = startGet({ ...options, range });
     const response = await headOf(body);
-    const status = response.statusCode;
 
-    if (status >= 300 && status < 400) throw statusFailure(response);
-    if (status >= 400) {
+    if (response.statusCode === 416 && offset > 0) {
       // A crash between the last byte and the final rename leaves a partial that is already whole.
-      const whole = parseContentRange(header(response.headers['content-range']))?.total ?? (/^bytes \*\/(\d+)$/.exec(header(response.headers['content-range']) ?? '')?.[1]);
-      if (status === 416 && offset > 0 && options.meta?.total === offset && Number(whole) === offset) {
+      if (options.meta?.total === offset && unsatisfiedTotal(response) === offset) {
         body.destroy();
         return { size: offset, meta: options.meta };
       }
-      if (status === 416 && offset > 0) {
-        fs.truncateSync(options.partialPath, 0);
-        throw new AttemptFailure('HTTP status 416: range not satisfiable, restarting from byte 0', true);
-      }
-      throw statusFailure(response);
+      fs.truncateSync(options.partialPath, 0);
+      throw new AttemptFailure('HTTP status 416: range not satisfiable, restarting from byte 0', true);
     }
-    if (status !== 200 && status !== 206) throw statusFailure(response);
-
-    const previous = options.meta;
-    let total: number | null;
-    if (status === 206) {
-      const contentRange = parseContentRange(header(response.headers['content-range']));
-      if (!contentRange || contentRange.start !== offset) {
-        // Accept only a range that starts exactly at our size; anything else means start over.
-        fs.truncateSync(options.partialPath, 0);
-        throw new AttemptFailure('the server answered a different range than asked; restarting from byte 0', true);
-      }
-      total = contentRange.total;
-    } else {
+    const answer: Answer = readAnswer(response, options.meta);
+    if (answer.status === 206 && !startsAt(answer, offset)) {
+      // Not the bytes asked for: never appended; the next attempt starts over.
+      fs.truncateSync(options.partialPath, 0);
+      throw new AttemptFailure('the server answered a different range than asked; restarting from byte 0', true);
+    }
+    if (answer.status === 200) {
       // A 200 to a ranged request: the resource changed or ranges are not supported. Start over, and
       // drop the old bytes before the new validators are written (onStart): a sidecar of the new
       // resource must never sit beside bytes of the old one, or a retry would append to them.
       if (offset > 0) fs.truncateSync(options.partialPath, 0);
       offset = 0;
-      total = contentLength(response);
     }
-
-    const meta = metaOf(response, total, status === 206 ? previous : undefined);
+    const { meta } = answer;
+    const total = meta.total;
     options.onStart(meta, offset);
 
     receiving = true;
@@ -184,9 +137,8 @@ async function streamToFile(body: Body, options: Pick<AttemptOptions, 'partialPa
 class FileSink extends Writable {
   readonly #fd: number;
   readonly #body: Body;
-  readonly #o: Pick<AttemptOptions, 'limiters' | 'onBytes' | 'dropAfterBytes' | 'idleTimeoutMs'>;
-  /** Body bytes seen, for the simulated drop. */
-  #passed = 0;
+  readonly #o: Pick<AttemptOptions, 'limiters' | 'onBytes' | 'idleTimeoutMs'>;
+  readonly #drop: DropPoint;
   #stopping = false;
   /** A chunk waiting for the limiters: its next slice (already reserved) starts at `offset`. */
   #held: { chunk: Buffer; offset: number; done: (error?: Error | null) => void; timer: NodeJS.Timeout; resumeIdle: () => void } | undefined;
@@ -197,12 +149,11 @@ class FileSink extends Writable {
     this.#fd = fd;
     this.#body = body;
     this.#o = options;
+    this.#drop = new DropPoint(options.dropAfterBytes);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    const limiters = this.#stopping ? [] : this.#o.limiters().filter((l) => l.bytesPerSecond > 0);
-    if (limiters.length === 0) this.#finish(chunk, 0, done);
-    else this.#pace(chunk, 0, limiters, done);
+    this.#pace(chunk, 0, this.#stopping ? [] : activeLimiters(this.#o.limiters()), done);
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
@@ -215,12 +166,10 @@ class FileSink extends Writable {
     done(error);
   }
 
-  /** Feeds a chunk in slices, each once the limiters allow it. */
+  /** Feeds a chunk in slices, each once the limiters allow it (no limiters: all of it at once). */
   #pace(chunk: Buffer, from: number, limiters: readonly RateLimiter[], done: (error?: Error | null) => void): void {
-    const size = sliceSize(limiters);
     for (let offset = from; offset < chunk.length; ) {
-      const slice = chunk.subarray(offset, offset + size);
-      const wait = reserveAll(limiters, slice.length);
+      const { slice, wait } = nextSlice(chunk, offset, limiters);
       if (wait > 0) {
         // Our own wait is not the server's silence.
         const resumeIdle = holdIdleTimer(this.#body, this.#o.idleTimeoutMs);
@@ -239,25 +188,14 @@ class FileSink extends Writable {
     done();
   }
 
-  /** Writes the rest of a chunk at once and reports the chunk done. */
-  #finish(chunk: Buffer, from: number, done: (error?: Error | null) => void): void {
-    if (this.#write(chunk.subarray(from), done)) done();
-  }
-
   /** Writes bytes to the file (up to the simulated drop point); false after reporting an error to `done`. */
   #write(bytes: Buffer, done: (error?: Error | null) => void): boolean {
     try {
-      const drop = this.#o.dropAfterBytes;
-      // `>`: a connection whose body ends exactly at the drop point delivered everything; no drop.
-      if (drop !== undefined && this.#passed + bytes.length > drop) {
-        if (drop > this.#passed) this.#writeAll(bytes.subarray(0, drop - this.#passed));
-        this.#passed = drop;
-        done(new SimulatedDrop(drop));
-        return false;
-      }
-      this.#passed += bytes.length;
-      this.#writeAll(bytes);
-      return true;
+      const cut = this.#drop.cut(bytes);
+      if (cut.bytes.length > 0) this.#writeAll(cut.bytes);
+      if (!cut.drop) return true;
+      done(cut.drop);
+      return false;
     } catch (error) {
       done(error as Error);
       return false;
@@ -283,7 +221,7 @@ class FileSink extends Writable {
       clearTimeout(held.timer);
       held.resumeIdle();
       // Chunks the sink buffered meanwhile follow at once (unpaced, now that it is stopping).
-      this.#finish(held.chunk, held.offset, held.done);
+      this.#pace(held.chunk, held.offset, [], held.done);
     }
     const body = this.#body;
     body.unpipe(this);
@@ -319,7 +257,6 @@ export interface RangeResponse {
   meta: PartialMeta;
   /** Where the body starts in the resource: the Content-Range start of a 206, 0 for a 200. */
   start: number;
-  acceptsRanges: boolean;
   body: AsyncIterable<Buffer>;
   close(): void;
 }
@@ -342,115 +279,17 @@ export async function openRange(options: RangeRequest): Promise<RangeResponse> {
     if (signal.aborted) throw signal.reason;
     const opened = startGet(options);
     body = opened;
-    const response = await headOf(opened);
-    const status = response.statusCode;
-    if (status !== 200 && status !== 206) throw statusFailure(response);
-    let start = 0;
-    let total = contentLength(response);
-    if (status === 206) {
-      const range = parseContentRange(header(response.headers['content-range']));
-      if (!range) throw new AttemptFailure('the server answered a range without a readable Content-Range', true);
-      start = range.start;
-      total = range.total;
-    }
+    const answer = readAnswer(await headOf(opened), options.previous);
+    if (answer.start === undefined) throw new AttemptFailure('the server answered a range without a readable Content-Range', true);
     // got's stream is not destroyed at its end (autoDestroy is off), so both.
     const forget = (): void => signal.removeEventListener('abort', onAbort);
     opened.once('end', forget).once('close', forget);
-    return {
-      status,
-      meta: metaOf(response, total, status === 206 ? options.previous : undefined),
-      start,
-      acceptsRanges: status === 206 || /\bbytes\b/i.test(header(response.headers['accept-ranges']) ?? ''),
-      body: opened,
-      close: () => opened.destroy(),
-    };
+    return { ...answer, start: answer.start, body: opened, close: () => opened.destroy() };
   } catch (error) {
     signal.removeEventListener('abort', onAbort);
     body?.destroy();
     throw classifyError(error, signal);
   }
-}
-
-/** A response that is not a 200/206 (the 416 resume cases aside), as a failure. */
-function statusFailure(response: Head): AttemptFailure {
-  const status = response.statusCode;
-  if (status >= 300 && status < 400) {
-    return new AttemptFailure(`HTTP status ${status}: redirect not followed (too many redirects or not http/https)`, false, undefined, status);
-  }
-  if (status >= 400) {
-    const transient = status >= 500 || status === 408 || status === 429;
-    return new AttemptFailure(`HTTP status ${status}`, transient, parseRetryAfter(header(response.headers['retry-after'])), status);
-  }
-  return new AttemptFailure(`unexpected HTTP status ${status}`, false, undefined, status);
-}
-
-function contentLength(response: Head): number | null {
-  const value = header(response.headers['content-length']);
-  const length = Number(value);
-  return value !== undefined && Number.isFinite(length) ? length : null;
-}
-
-/** `url` is where the bytes really come from (after redirects): the file is named after it, as browsers do. */
-function metaOf(response: Head, total: number | null, previous: PartialMeta | undefined): PartialMeta {
-  return {
-    url: response.url,
-    etag: strongEtag(header(response.headers.etag)),
-    lastModified: header(response.headers['last-modified']),
-    total,
-    contentType: header(response.headers['content-type']) ?? previous?.contentType,
-    contentDisposition: header(response.headers['content-disposition']) ?? previous?.contentDisposition,
-  };
-}
-
-/**
- * Turns anything thrown by got, fs or the engine's checks into an AttemptFailure; an abort stays an
- * abort. By error class and `code`, never by message text.
- */
-export function classifyError(error: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted) return signal.reason ?? error;
-  if (error instanceof AttemptFailure) return error;
-  // Thrown by the engine's own onStart (the quota check): final as it is, not a network error to retry.
-  if (error instanceof VelaError) return error;
-  const err = error as NodeJS.ErrnoException;
-  const code = err?.code ?? '';
-  switch (code) {
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new AttemptFailure('insufficient space: the disk is full', false, undefined, undefined, FailureKind.NoSpace);
-    case 'EACCES':
-    case 'EPERM':
-    case 'EROFS':
-      return new AttemptFailure(`cannot write the file (${code})`, false, undefined, undefined, FailureKind.Write);
-    case 'ESIMDROP':
-      return new AttemptFailure(err.message, true);
-    case 'ERR_HTTP_CONTENT_LENGTH_MISMATCH':
-      // got's strictContentLength: the connection ended inside a Content-Length body.
-      return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true, undefined, undefined, FailureKind.Body);
-    case 'ECONNRESET':
-      // A reset inside the body (got reports it as a read error; a cut chunked body is one too).
-      if (error instanceof ReadError) return new AttemptFailure('the body ended early (the connection closed before every byte arrived)', true, undefined, undefined, FailureKind.Body);
-      break;
-    case 'ETIMEDOUT': {
-      const phase = error instanceof TimeoutError ? error.event : undefined;
-      if (phase === 'lookup' || phase === 'connect' || phase === 'secureConnect') return new AttemptFailure('timeout: could not connect to the server', true, undefined, undefined, FailureKind.Timeout);
-      return new AttemptFailure('timeout: no data from the server', true, undefined, undefined, FailureKind.Timeout);
-    }
-    case 'ENOTFOUND':
-      return new AttemptFailure('network error: host not found', false);
-    case 'ERR_TOO_MANY_REDIRECTS':
-      return new AttemptFailure('too many redirects', false, undefined, undefined, FailureKind.Request);
-    case 'ERR_INVALID_URL':
-    case 'ERR_UNSUPPORTED_PROTOCOL':
-    case 'ERR_INVALID_CHAR':
-    case 'ERR_INVALID_HTTP_TOKEN':
-    case 'ERR_HTTP_INVALID_HEADER_VALUE':
-      // The request cannot be made at all: another attempt would fail the same way.
-      return new AttemptFailure(`the request cannot be sent: ${err.message} (${code})`, false, undefined, undefined, FailureKind.Request);
-    default:
-      break;
-  }
-  // Resets, refused connections, malformed answers, premature closes: the network's fault, worth another try.
-  return new AttemptFailure(`network error: ${err?.message ?? String(error)}${code ? ` (${code})` : ''}`, true);
 }
 
 function sizeOf(file: string): number {
@@ -459,19 +298,4 @@ function sizeOf(file: string): number {
   } catch {
     return 0;
   }
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** If-Range needs a strong validator; a weak ETag is useless for it (RFC 9110 §13.1.5). */
-function strongEtag(etag: string | undefined): string | undefined {
-  return etag && !etag.startsWith('W/') ? etag : undefined;
-}
-
-export function parseContentRange(value: string | undefined): { start: number; end: number; total: number | null } | null {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? '');
-  if (!match) return null;
-  return { start: Number(match[1]), end: Number(match[2]), total: match[3] === '*' ? null : Number(match[3]) };
 }

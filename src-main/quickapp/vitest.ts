@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vitest/config';
 import { parseInternalUri } from '../../src-shared/uri.js';
-import { dataPaths } from '../core/paths.js';
+import { dataPaths, partitionDir } from '../core/paths.js';
 import type { CustomDeviceProfile } from './types.js';
 
 /**
@@ -85,5 +85,5 @@ export function fileOf(uri: string): string {
   const parsed = parseInternalUri(uri);
   if (!parsed) throw new TypeError(`not an internal:// URI of vela-companion: ${JSON.stringify(uri)}`);
   const paths = dataPaths(dataDir());
-  return path.join(parsed.partition === 'cache' ? paths.cacheDir : paths.massDir, ...parsed.name.split('/'));
+  return path.join(partitionDir(paths, parsed.partition), ...parsed.name.split('/'));
 }

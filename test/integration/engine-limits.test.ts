@@ -222,12 +222,19 @@ describe('offline link', () => {
     const body = randomBytesSeeded(200_000, 41);
     server.setFile('/off.bin', { body });
     h.profile('airplane', { offline: true });
+    const told: string[] = [];
+    h.engine.on('task', (task) => {
+      if (task.message === 'waiting for the network') told.push(task.token);
+    });
     const { token } = h.engine.download({ url: server.urlFor('/off.bin'), device: 'airplane' });
     let settled = false;
     const done = h.engine.whenDone(token).finally(() => (settled = true));
+    // Every scheduling pass sees it waiting; it is told once (one event, one store write), not each time.
+    for (const concurrency of [3, 5, 4]) h.engine.updateSettings({ concurrency });
     await new Promise((r) => setTimeout(r, 200));
     expect(h.engine.get(token).state).toBe('queued');
     expect(h.engine.get(token).message).toMatch(/network/);
+    expect(told).toEqual([token]);
     expect(settled).toBe(false);
     expect(server.requests).toHaveLength(0);
 

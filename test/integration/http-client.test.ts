@@ -19,7 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentsFor, type Agents } from '../../src-main/core/agents.js';
 import { RateLimiter } from '../../src-main/core/throttle.js';
-import { AttemptFailure, openRange, runAttempt, USER_AGENT, type AttemptOptions, type PartialMeta } from '../../src-main/core/transfer.js';
+import { AttemptFailure } from '../../src-main/core/failure.js';
+import { USER_AGENT } from '../../src-main/core/http-client.js';
+import type { PartialMeta } from '../../src-main/core/partial-files.js';
+import { openRange, runAttempt, type AttemptOptions } from '../../src-main/core/transfer.js';
 import { randomBytesSeeded } from '../helpers/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -673,7 +676,7 @@ describe('abort (pause, stop, cancel)', () => {
     const server = await rawServer(({ socket }) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\nAccept-Ranges: bytes\r\n\r\nabc'));
     const controller = new AbortController();
     const response = await openRange({ url: server.url(), headers: {}, agents: agentsFor(server.url(), '', {}), idleTimeoutMs: 5_000, signal: controller.signal });
-    expect(response).toMatchObject({ status: 200, start: 0, acceptsRanges: true, meta: { total: 100 } });
+    expect(response).toMatchObject({ status: 200, start: 0, meta: { total: 100, acceptsRanges: true } });
     const read = (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of response.body) chunks.push(chunk);

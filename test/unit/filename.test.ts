@@ -28,14 +28,9 @@ import path from 'node:path';
 import contentDisposition from 'content-disposition';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateFilename } from '../../src-shared/validate.js';
-import {
-  chooseFilename,
-  ensureExtension,
-  filenameFromContentDisposition,
-  filenameFromUrl,
-  numberedName,
-  sanitizeName,
-} from '../../src-main/core/filename.js';
+import { filenameFromContentDisposition } from '../../src-main/core/content-disposition.js';
+import { chooseFilename, ensureExtension, filenameFromUrl } from '../../src-main/core/filename.js';
+import { numberedName, sanitizeName } from '../../src-main/core/safe-name.js';
 import { commitFile } from '../../src-main/core/place-file.js';
 
 /** Fault injection for commitFile's fallbacks; off unless a test turns it on. */

@@ -290,7 +290,7 @@ describe('moveToGallery on one file system', () => {
 
   it('still moves without overwriting where hard links are not supported', async () => {
     linkMock.mockImplementation(() => {
-      throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
+      throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM', syscall: 'link' });
     });
     await fsp.mkdir(dirs.image, { recursive: true });
     await fsp.writeFile(path.join(dirs.image, 'a.png'), 'original');
@@ -351,7 +351,7 @@ describe.skipIf(!crossFsAvailable)('moveToGallery across file systems (/dev/shm 
   it('removes the temp copy and keeps the source when the copy fails half way', async () => {
     copyFileMock.mockImplementation(async (from, to) => {
       await fsp.writeFile(to as string, 'half');
-      throw Object.assign(new Error('ENOSPC: no space left on device, copyfile'), { code: 'ENOSPC' });
+      throw Object.assign(new Error('ENOSPC: no space left on device, copyfile'), { code: 'ENOSPC', syscall: 'copyfile' });
     });
     const src = await cacheFile('clip.mp4', WHOLE, shm);
     const error = await caught(moveToGallery(src, dirs));
@@ -364,7 +364,7 @@ describe.skipIf(!crossFsAvailable)('moveToGallery across file systems (/dev/shm 
   it('removes the flushed temp copy and keeps the source when naming it fails', async () => {
     linkMock.mockImplementation((from, to) => {
       if (String(from).startsWith(dirs.video)) {
-        throw Object.assign(new Error('EIO: i/o error, link'), { code: 'EIO' });
+        throw Object.assign(new Error('EIO: i/o error, link'), { code: 'EIO', syscall: 'link' });
       }
       return actualFs.linkSync(from, to);
     });
@@ -379,7 +379,7 @@ describe.skipIf(!crossFsAvailable)('moveToGallery across file systems (/dev/shm 
   it('removes the gallery copy and keeps the source when the source cannot be removed', async () => {
     const src = await cacheFile('clip.mp4', WHOLE, shm);
     unlinkMock.mockImplementation(async (file) => {
-      if (String(file) === src) throw Object.assign(new Error('EBUSY: resource busy or locked, unlink'), { code: 'EBUSY' });
+      if (String(file) === src) throw Object.assign(new Error('EBUSY: resource busy or locked, unlink'), { code: 'EBUSY', syscall: 'unlink' });
       return actual.unlink(file);
     });
     const error = await caught(moveToGallery(src, dirs));

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import { parseInternalUri, toInternalUri } from '../../src-shared/uri.js';
 import { validateFilename } from '../../src-shared/validate.js';
-import { chooseFilename, sanitizeName } from '../../src-main/core/filename.js';
+import { chooseFilename } from '../../src-main/core/filename.js';
+import { sanitizeName } from '../../src-main/core/safe-name.js';
 
 const CACHE_DIR = path.resolve('/tmp/vela-hostile/cache');
 const RUNS = { numRuns: 400 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, parseRetryAfter, retryDelay } from '../../src-main/core/retry-policy.js';
 import { RateLimiter, reserveAll } from '../../src-main/core/throttle.js';
-import { parseContentRange } from '../../src-main/core/transfer.js';
+import { parseContentRange } from '../../src-main/core/stream-rules.js';
 
 describe('retry policy', () => {
   it('backs off exponentially, with jitter, up to the cap', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskProgress, TaskRecord } from '../../src-shared/types.js';
 import { ProgressReporter, SPEED_WINDOW_MS, type ProgressRun } from '../../src-main/core/progress.js';
-import { RateLimiter, sliceSize } from '../../src-main/core/throttle.js';
+import { sliceSize } from '../../src-main/core/stream-rules.js';
+import { RateLimiter } from '../../src-main/core/throttle.js';
 
 /** A reporter on a clock the test moves, for one task whose bytes the test feeds. */
 function rig(total: number) {

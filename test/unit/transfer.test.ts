@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentsFor } from '../../src-main/core/agents.js';
-import { runAttempt, type PartialMeta } from '../../src-main/core/transfer.js';
+import type { PartialMeta } from '../../src-main/core/partial-files.js';
+import { runAttempt } from '../../src-main/core/transfer.js';
 
 let dir: string;
 let server: http.Server;
