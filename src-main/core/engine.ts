@@ -5,9 +5,11 @@ import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
 import type { SettingsPatch } from '../../src-shared/schemas.js';
 import { type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
-import { validateToken, validateUrl } from '../../src-shared/validate.js';
+import type { FailureReason } from '../../src-shared/failure-reason.js';
+import { validateHeaders, validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
 import { commitDownload } from './committer.js';
+import { internalReason, offlineReason } from './failure-reason.js';
 import { moveToGallery } from './gallery.js';
 import { adjustHeapPolicy, resetHeapPolicy } from './heap-policy.js';
 import { Journal } from './journal.js';
@@ -122,7 +124,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       waiting: (task) => {
         if (task.message !== WAITING_FOR_NETWORK) this.#update(task, { message: WAITING_FOR_NETWORK });
       },
-      offlineTimedOut: (task, message) => this.#fail(task, message),
+      offlineTimedOut: (task, message) => this.#fail(task, message, offlineReason(this.#profileOf(task))),
       changed: () => this.#updateKeepAlive(),
     });
     this.#progress = new ProgressReporter(
@@ -280,16 +282,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     return snapshot(task);
   }
 
-  /** A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired link. */
-  retry(token: unknown, newUrl?: string): TaskRecord {
+  /**
+   * A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired
+   * link, and headers given replace the task's (the window's retry dialog shows them to be edited).
+   */
+  retry(token: unknown, newUrl?: string, header?: unknown): TaskRecord {
     const task = this.#task(token);
     assertAction(task.state, 'retry');
     const url = newUrl === undefined ? task.url : validateUrl(newUrl).href;
+    const headers = header === undefined ? task.headers : validateHeaders(header);
     // A new link to another origin never carries the old one's credentials (the user gave them for that host).
-    if (new URL(url).origin !== new URL(task.url).origin) task.headers = withoutOriginBound(task.headers);
+    task.headers = header === undefined && new URL(url).origin !== new URL(task.url).origin ? withoutOriginBound(headers) : headers;
     task.url = url;
     task.code = undefined;
     task.message = undefined;
+    task.error = undefined;
     task.completedAt = undefined;
     this.#enqueue(task);
     return snapshot(task);
@@ -435,7 +442,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       update: (patch) => this.#update(task, patch),
     });
     if (outcome.kind === 'interrupted') return this.#interrupted(task, outcome.interrupt);
-    if (outcome.kind === 'failed') return this.#fail(task, outcome.message);
+    if (outcome.kind === 'failed') return this.#fail(task, outcome.message, outcome.error);
     await this.#complete(task, outcome.meta, outcome.sidecarOnDisk);
   }
 
@@ -456,7 +463,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       task, meta, sidecarOnDisk, dir, partials: this.#partials, journal: this.#journal,
       cancelled: () => wanted() !== undefined,
     });
-    if (!outcome.ok) return 'cancelled' in outcome ? this.#interrupted(task, wanted() ?? new Interrupt('cancel')) : this.#fail(task, outcome.message);
+    if (!outcome.ok) return 'cancelled' in outcome ? this.#interrupted(task, wanted() ?? new Interrupt('cancel')) : this.#fail(task, outcome.message, outcome.error);
     this.#update(task, outcome.patch, !outcome.noted);
     this.#listeners.settle(task.token, outcomeOf(task)!);
   }
@@ -489,8 +496,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
-  #fail(task: TaskRecord, message: string): void {
-    this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, bytes: this.#partials.bytes(task.token), completedAt: Date.now() });
+  /** `error`: why, as data (failure-reason.ts); when nobody said, something broke inside. */
+  #fail(task: TaskRecord, message: string, error: FailureReason = internalReason()): void {
+    this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, error, bytes: this.#partials.bytes(task.token), completedAt: Date.now() });
     this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
