@@ -143,6 +143,7 @@ export const notMedia = (name: string): VelaError =>
   new VelaError(
     FailCode.IllegalArgument,
     `not a media file: ${name}: its bytes are not an image, video or audio file, so it stays in the cache (reveal it in its folder, or delete it)`,
+    { kind: 'not-media', params: { name } },
   );
 
 /**
