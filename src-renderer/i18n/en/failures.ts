@@ -70,7 +70,7 @@ export default {
   unsupported: '{device} does not support downloads (203): choose another device profile in Devices',
   notFound: 'This download no longer exists (1001)',
   state: 'Not possible while the download is “{state}”',
-  notMedia: '“{name}” is not an image, video or audio file, so it stays in the cache',
+  notMedia: '“{name}” is not an image, video or audio file, so it stays in the cache: reveal it in its folder, or delete it',
   actions: {
     headers: 'Add a header and retry…',
     newLink: 'New link…',

@@ -67,7 +67,7 @@ export default {
   unsupported: '“{device}”不支持下载（203）：请在“设备”中选择其他设备配置',
   notFound: '此下载任务已不存在（1001）',
   state: '下载处于“{state}”状态时无法执行此操作',
-  notMedia: '“{name}”不是图片、视频或音频文件，因此留在缓存中',
+  notMedia: '“{name}”不是图片、视频或音频文件，因此留在缓存中：可以在文件夹中查看，或删除它',
   actions: {
     headers: '添加请求头并重试…',
     newLink: '换新链接…',
