@@ -32,6 +32,8 @@ export const CALL_REASON_KINDS = [
   'state',
   /** 202: a file whose bytes are not image, video or audio cannot go to the gallery; `params.name`. */
   'not-media',
+  /** 1000: a move to the gallery failed; `detail` the step (`missing`, `read`, `folder`, `move`), `params.name`/`folder`/`errno`. */
+  'gallery',
 ] as const;
 
 export const REASON_KINDS = [...ATTEMPT_REASON_KINDS, ...ENGINE_REASON_KINDS, ...CALL_REASON_KINDS] as const;

@@ -53,6 +53,12 @@ const SAMPLES: FailureReason[] = [
   { code: 1001, kind: 'not-found', params: { token: 'x' } },
   { code: 202, kind: 'state', params: { action: 'retry', state: 'running' } },
   { code: 202, kind: 'not-media', params: { name: 'updater.desktop' } },
+  ...['missing', 'read', 'folder', 'move', undefined].map((detail): FailureReason => ({
+    code: 1000,
+    kind: 'gallery',
+    ...(detail ? { detail } : {}),
+    params: { name: 'a.png', folder: '/home/me/Pictures/Vela Companion', errno: 'EACCES' },
+  })),
 ];
 
 describe('failure texts', () => {

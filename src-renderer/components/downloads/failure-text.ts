@@ -71,6 +71,8 @@ const NETWORK: Readonly<Record<string, FailureAction>> = {
 };
 
 const short = (value: unknown): string => String(value ?? '').slice(0, 12);
+/** An error code as the sentences name it, in parentheses after what failed; nothing when none is known. */
+const errnoText = (value: unknown): string => (typeof value === 'string' && value ? ` (${value})` : '');
 const bytes = (value: unknown): string => (typeof value === 'number' ? formatBytes(value) : '?');
 
 function httpDescription(status: number | undefined, detail: string | undefined): Pick<FailureDescription, 'key' | 'named' | 'action'> {
@@ -109,7 +111,7 @@ export function describeFailure(reason: FailureReason | undefined, code?: number
         : done({ key: 'failures.noSpace', named: {}, action: 'retry' });
     case 'write':
       return typeof p.folder === 'string'
-        ? done({ key: 'failures.writeFolder', named: { folder: p.folder, errno: String(p.errno ?? '') }, action: 'retry' })
+        ? done({ key: 'failures.writeFolder', named: { folder: p.folder, errno: errnoText(p.errno) }, action: 'retry' })
         : done({ key: 'failures.write', named: {}, action: 'retry' });
     case 'quota': {
       const device = String(p.device ?? '');
@@ -139,6 +141,10 @@ export function describeFailure(reason: FailureReason | undefined, code?: number
       return { key: 'failures.state', named: {}, namedKeys: { state: `downloads.states.${String(p.state ?? '')}` } };
     case 'not-media':
       return { key: 'failures.notMedia', named: { name: String(p.name ?? '') } };
+    case 'gallery': {
+      const step = reason.detail === 'missing' || reason.detail === 'read' || reason.detail === 'folder' ? reason.detail : 'move';
+      return { key: `failures.gallery.${step}`, named: { name: String(p.name ?? ''), folder: String(p.folder ?? ''), errno: errnoText(p.errno) } };
+    }
     default:
       return { key: CODE_KEYS[reason.code] ?? CODE_KEYS[FailCode.DownloadFailed]!, named: {}, generic: true };
   }

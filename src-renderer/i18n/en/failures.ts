@@ -57,7 +57,7 @@ export default {
   noSpace: 'The disk is full: free some space, then retry',
   noSpaceFolder: 'The disk is full: free space on the disk that holds {folder}, then retry',
   write: 'The file cannot be written: check the folder’s permissions',
-  writeFolder: 'The file cannot be written in {folder} ({errno}): check the folder’s permissions',
+  writeFolder: 'The file cannot be written in {folder}{errno}: check the folder’s permissions',
   quota: {
     tooLarge: 'The file ({total}) does not fit in the {device} profile’s storage: {free} of {quota} free',
     grew: 'The download went past the {device} profile’s storage of {quota}',
@@ -71,6 +71,12 @@ export default {
   notFound: 'This download no longer exists (1001)',
   state: 'Not possible while the download is “{state}”',
   notMedia: '“{name}” is not an image, video or audio file, so it stays in the cache: reveal it in its folder, or delete it',
+  gallery: {
+    missing: '“{name}” is no longer in the cache, so it cannot be moved to the gallery',
+    read: '“{name}” cannot be read{errno}, so it stays in the cache',
+    folder: 'The gallery folder {folder} cannot be created{errno}: check it in Settings',
+    move: '“{name}” cannot be moved to {folder}{errno}: it stays in the cache; check the folder and the free space',
+  },
   actions: {
     headers: 'Add a header and retry…',
     newLink: 'New link…',

@@ -54,7 +54,7 @@ export default {
   noSpace: '磁盘已满：请释放空间后重试',
   noSpaceFolder: '磁盘已满：请在 {folder} 所在的磁盘上释放空间后重试',
   write: '无法写入文件：请检查文件夹的权限',
-  writeFolder: '无法在 {folder} 中写入文件（{errno}）：请检查文件夹的权限',
+  writeFolder: '无法在 {folder} 中写入文件{errno}：请检查文件夹的权限',
   quota: {
     tooLarge: '文件（{total}）超出了“{device}”配置的存储空间：{quota} 中仅剩 {free}',
     grew: '下载超出了“{device}”配置的存储空间 {quota}',
@@ -68,6 +68,12 @@ export default {
   notFound: '此下载任务已不存在（1001）',
   state: '下载处于“{state}”状态时无法执行此操作',
   notMedia: '“{name}”不是图片、视频或音频文件，因此留在缓存中：可以在文件夹中查看，或删除它',
+  gallery: {
+    missing: '“{name}”已不在缓存中，无法移到图库',
+    read: '无法读取“{name}”{errno}，文件仍留在缓存中',
+    folder: '无法创建图库文件夹 {folder}{errno}：请在“设置”中检查',
+    move: '无法把“{name}”移到 {folder}{errno}：文件仍留在缓存中，请检查该文件夹和剩余空间',
+  },
   actions: {
     headers: '添加请求头并重试…',
     newLink: '换新链接…',
