@@ -405,7 +405,8 @@ describe('Downloads view', () => {
 
     const names = () => rows(w).map((r) => r.get('[data-testid="task-name"]').text()).sort();
     // The counts follow a burst of events within 100 ms (the list is rebuilt at most that often), the rows at once.
-    await waitFor(() => w.get('[data-testid="filter-count-completed"]').text() === '2', 'the counts');
+    const count = (filter: string) => w.get(`[data-testid="filter-count-${filter}"]`).text();
+    await waitFor(() => count('all') === '3' && count('completed') === '2' && count('failed') === '1', 'the counts');
     expect(w.get('[data-testid="filter-count-all"]').text()).toBe('3');
     expect(w.get('[data-testid="filter-count-completed"]').text()).toBe('2');
     expect(w.get('[data-testid="filter-count-failed"]').text()).toBe('1');
