@@ -1,3 +1,5 @@
+import { readReason, type FailureReason, type ReasonInit } from './failure-reason.js';
+
 /**
  * Fail codes of API.md §2. The renderer, the CLI and quick-app code switch on these numbers,
  * never on message text; messages are for people and never carry a stack.
@@ -21,19 +23,29 @@ export type FailCodeValue = (typeof FailCode)[keyof typeof FailCode];
 export interface ErrorData {
   code: number;
   message: string;
+  /** Why, as data, for a message in the user's language (failure-reason.ts); the message stays English. */
+  reason?: FailureReason;
 }
 
 /** An error that carries a fail code. Thrown by core and the shared validators; turned into ErrorData at every boundary. */
 export class VelaError extends Error {
   readonly code: number;
-  constructor(code: number, message: string) {
+  /** Why, as data (the kind, an HTTP status, the values the sentence names); optional. */
+  readonly reason: FailureReason | undefined;
+  constructor(code: number, message: string, reason?: ReasonInit | FailureReason) {
     super(message);
     this.name = 'VelaError';
     this.code = code;
+    this.reason = reason ? { ...reason, code } : undefined;
   }
 
   toData(): ErrorData {
-    return { code: this.code, message: this.message };
+    return this.reason ? { code: this.code, message: this.message, reason: this.reason } : { code: this.code, message: this.message };
+  }
+
+  /** ErrorData that crossed a transport, as an error again (its reason checked, never trusted blindly). */
+  static fromData(data: ErrorData): VelaError {
+    return new VelaError(data.code, data.message, readReason(data.reason));
   }
 }
 
@@ -46,7 +58,10 @@ export const isErrorData = (value: unknown): value is ErrorData =>
 /** Any thrown value as ErrorData: VelaErrors keep their code; anything else is an internal error without its stack. */
 export function toErrorData(error: unknown): ErrorData {
   if (error instanceof VelaError) return error.toData();
-  if (isErrorData(error)) return { code: error.code, message: error.message };
+  if (isErrorData(error)) {
+    const reason = readReason(error.reason);
+    return reason ? { code: error.code, message: error.message, reason } : { code: error.code, message: error.message };
+  }
   const message = error instanceof Error ? error.message : String(error);
   return { code: FailCode.Internal, message: `internal error: ${message}` };
 }

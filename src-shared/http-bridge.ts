@@ -199,7 +199,7 @@ export function httpBridge(options: HttpBridgeOptions): Bridge {
       }
       if (reply.ok) return reply.value as never;
       const error = isErrorData(reply.error) ? reply.error : { code: FailCode.Internal, message: `HTTP ${res.status}` };
-      throw new VelaError(error.code, error.message);
+      throw VelaError.fromData(error);
     },
     on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void) {
       const set = listeners.get(event) ?? new Set();

@@ -1,3 +1,4 @@
+import type { FailureReason } from './failure-reason.js';
 import type { ListenerRule, StoragePartition } from './profiles.js';
 
 /** queued → running ⇄ paused → completed | failed | cancelled; retry puts failed/cancelled back to queued. */
@@ -32,6 +33,12 @@ export interface TaskRecord {
   /** Fail code and message when failed or cancelled. */
   code?: number;
   message?: string;
+  /**
+   * Why it failed, as data (failure-reason.ts): the window says it in the user's language and offers
+   * what helps (a header for a 401); `message` stays the English text of the API and the CLI. Set on a
+   * failed task; while a running task retries, the failure it retries after. Cleared by a retry.
+   */
+  error?: FailureReason;
   /** Optional expected sha256 (hex) checked before the final rename, and a per-task speed limit (B/s). */
   sha256?: string;
   speedLimit?: number;

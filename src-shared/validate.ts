@@ -177,7 +177,10 @@ export function argumentProblem(schema: z.ZodType, value: unknown): ArgumentProb
 function parse202<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new VelaError(FailCode.IllegalArgument, result.error.issues[0]?.message ?? 'invalid argument');
+  const [issue] = result.error.issues;
+  const rule = (issue as { params?: { rule?: ArgumentRule } } | undefined)?.params?.rule;
+  // The rule travels as the reason's detail: the window says it with its own `rules.*` sentence.
+  throw new VelaError(FailCode.IllegalArgument, issue?.message ?? 'invalid argument', { kind: 'argument', ...(rule ? { detail: rule } : {}) });
 }
 
 export const validateUrl = (url: unknown): URL => parse202(urlSchema, url);

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import mime from 'mime-types';
+import { FailCode } from '../../src-shared/codes.js';
+import type { FailureReason } from '../../src-shared/failure-reason.js';
 import type { TaskRecord } from '../../src-shared/types.js';
 import { toInternalUri } from '../../src-shared/uri.js';
 import { chooseFilename } from './filename.js';
@@ -24,7 +26,7 @@ export type CommitOutcome =
       /** Whether the journal holds the commit; if not, the store must be written at once. */
       noted: boolean;
     }
-  | { ok: false; message: string }
+  | { ok: false; message: string; error: FailureReason }
   /** A cancel (or a removal) arrived while the bytes were being checked: nothing was committed. */
   | { ok: false; cancelled: true };
 
@@ -52,7 +54,11 @@ export async function commitDownload({ task, meta, sidecarOnDisk, dir, partials,
     const actual = await sha256File(partialPath);
     if (actual !== task.sha256) {
       partials.remove(task.token);
-      return { ok: false, message: `checksum mismatch: expected sha256 ${task.sha256}, got ${actual}; the file was not kept` };
+      return {
+        ok: false,
+        message: `checksum mismatch: expected sha256 ${task.sha256}, got ${actual}; the file was not kept`,
+        error: { code: FailCode.DownloadFailed, kind: 'checksum', params: { expected: task.sha256, actual } },
+      };
     }
   }
   const name = chooseFilename({
@@ -70,9 +76,13 @@ export async function commitDownload({ task, meta, sidecarOnDisk, dir, partials,
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       partials.remove(task.token);
-      return { ok: false, message: 'insufficient space: the disk is full' };
+      return { ok: false, message: 'insufficient space: the disk is full', error: { code: FailCode.DownloadFailed, kind: 'no-space', params: { folder: dir } } };
     }
-    return { ok: false, message: `cannot save the file in the ${task.storage} folder (${code ?? 'write error'})` };
+    return {
+      ok: false,
+      message: `cannot save the file in the ${task.storage} folder (${code ?? 'write error'})`,
+      error: { code: FailCode.DownloadFailed, kind: 'write', params: { folder: dir, ...(code ? { errno: code } : {}) } },
+    };
   }
   const finalPath = path.join(dir, finalName);
   // Crash safety without a store write per file: the journal says where the bytes went until the store has it.
@@ -99,6 +109,8 @@ export async function commitDownload({ task, meta, sidecarOnDisk, dir, partials,
       total: size,
       completedAt: Date.now(),
       message: undefined,
+      // A failure retried earlier in this run is history now.
+      error: undefined,
     },
   };
 }

@@ -5,8 +5,10 @@ import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile } from '../../src-shared/profiles.js';
 import type { SettingsPatch } from '../../src-shared/schemas.js';
 import { type DownloadResult, type Settings, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
-import { validateToken, validateUrl } from '../../src-shared/validate.js';
+import type { FailureReason } from '../../src-shared/failure-reason.js';
+import { validateHeaders, validateToken, validateUrl } from '../../src-shared/validate.js';
 import { agentsFor } from './agents.js';
+import { internalReason, offlineReason } from './failure-reason.js';
 import { moveToGallery } from './gallery.js';
 import { adjustHeapPolicy, resetHeapPolicy } from './heap-policy.js';
 import { Journal, type JournalEntry } from './journal.js';
@@ -114,7 +116,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       update: (task, patch, immediate) => this.#update(task, patch, immediate),
       settle: (token, outcome) => this.#listeners.settle(token, outcome),
       enqueue: (task) => this.#enqueue(task),
-      fail: (task, message) => this.#fail(task, message),
+      fail: (task, message, error) => this.#fail(task, message, error),
       finishCancelled: (task) => this.#finishCancelled(task),
       ended: () => this.#scheduler.schedule(),
     });
@@ -125,7 +127,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       profileOf: (task) => this.#profileOf(task),
       startTask: (task, profile) => this.#runs.start(task, profile),
       waiting: (task) => this.#update(task, { message: 'waiting for the network' }),
-      offlineTimedOut: (task, message) => this.#fail(task, message),
+      offlineTimedOut: (task, message) => this.#fail(task, message, offlineReason(this.#profileOf(task))),
       changed: () => this.#keepAlive.update(),
     });
     fs.mkdirSync(this.paths.partialDir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -264,16 +266,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     return snapshot(task);
   }
 
-  /** A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired link. */
-  retry(token: unknown, newUrl?: string): TaskRecord {
+  /**
+   * A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired
+   * link, and headers given replace the task's (the window's retry dialog shows them to be edited).
+   */
+  retry(token: unknown, newUrl?: string, header?: unknown): TaskRecord {
     const task = this.#task(token);
     assertAction(task.state, 'retry');
     const url = newUrl === undefined ? task.url : validateUrl(newUrl).href;
+    const headers = header === undefined ? task.headers : validateHeaders(header);
     // A new link to another origin never carries the old one's credentials (the user gave them for that host).
-    if (new URL(url).origin !== new URL(task.url).origin) task.headers = withoutOriginBound(task.headers);
+    task.headers = header === undefined && new URL(url).origin !== new URL(task.url).origin ? withoutOriginBound(headers) : headers;
     task.url = url;
     task.code = undefined;
     task.message = undefined;
+    task.error = undefined;
     task.completedAt = undefined;
     this.#enqueue(task);
     return snapshot(task);
@@ -355,8 +362,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 
-  #fail(task: TaskRecord, message: string): void {
-    this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, bytes: this.#partials.bytes(task.token), completedAt: Date.now() });
+  /** `error`: why, as data (failure-reason.ts); when nobody said, something broke inside. */
+  #fail(task: TaskRecord, message: string, error: FailureReason = internalReason()): void {
+    this.#update(task, { state: 'failed', code: FailCode.DownloadFailed, message, error, bytes: this.#partials.bytes(task.token), completedAt: Date.now() });
     this.#listeners.settle(task.token, outcomeOf(task)!);
   }
 

@@ -56,6 +56,13 @@ const bodyEndedEarly = (): AttemptFailure =>
  * abort. By error class and `code`, never by message text.
  */
 export function classifyError(error: unknown, signal: AbortSignal): unknown {
+  const failure = classify(error, signal);
+  // Kept as the cause, so the task's failure reason can name it (failure-reason.ts: refused, DNS, …).
+  if (failure instanceof AttemptFailure && failure !== error && failure.cause === undefined) failure.cause = error;
+  return failure;
+}
+
+function classify(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason ?? error;
   if (error instanceof AttemptFailure) return error;
   // Thrown by the engine's own onStart (the quota check): final as it is, not a network error to retry.

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileTypeFromFile } from 'file-type';
 import mime from 'mime-types';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
+import type { ReasonParams } from '../../src-shared/failure-reason.js';
 import { splitExtension, truncateUtf8 } from './safe-name.js';
 import type { MediaKind } from './paths.js';
 import { errnoCode, moveIntoFreeName } from './place-file.js';
@@ -142,13 +143,18 @@ const reasonOf = (error: unknown): string => {
   return code !== undefined && !system ? `${code}: ${message}` : message;
 };
 
-const fail = (reason: string): VelaError => new VelaError(FailCode.DownloadFailed, `cannot move to gallery: ${reason}`);
+/** `step`: which part of the move failed (the reason's detail); `params`: the file or folder, and the error code. */
+const fail = (reason: string, step: 'missing' | 'read' | 'folder' | 'move', params: ReasonParams, error?: unknown): VelaError => {
+  const errno = errnoCode(error);
+  return new VelaError(FailCode.DownloadFailed, `cannot move to gallery: ${reason}`, { kind: 'gallery', detail: step, params: errno ? { ...params, errno } : params });
+};
 
 /** The 202 for a file whose bytes are not media; the file has not been touched. */
 export const notMedia = (name: string): VelaError =>
   new VelaError(
     FailCode.IllegalArgument,
     `not a media file: ${name}: its bytes are not an image, video or audio file, so it stays in the cache (reveal it in its folder, or delete it)`,
+    { kind: 'not-media', params: { name } },
   );
 
 /**
@@ -169,14 +175,14 @@ export async function moveToGallery(srcPath: string, dirs: Record<MediaKind, str
     const stat = await fsp.lstat(source);
     if (!stat.isFile()) throw new Error(`not a regular file: ${name}`);
   } catch (error) {
-    throw fail(errnoCode(error) === 'ENOENT' ? `no such file: ${name}` : reasonOf(error));
+    throw errnoCode(error) === 'ENOENT' ? fail(`no such file: ${name}`, 'missing', { name }) : fail(reasonOf(error), 'read', { name }, error);
   }
 
   let sniff: MediaSniff;
   try {
     sniff = await sniffMedia(source);
   } catch (error) {
-    throw fail(`cannot read ${name}: ${reasonOf(error)}`);
+    throw fail(`cannot read ${name}: ${reasonOf(error)}`, 'read', { name }, error);
   }
   if (sniff.kind === 'other') throw notMedia(name);
   const dir = path.resolve(dirs[sniff.kind]);
@@ -185,7 +191,7 @@ export async function moveToGallery(srcPath: string, dirs: Record<MediaKind, str
   try {
     await fsp.mkdir(dir, { recursive: true });
   } catch (error) {
-    throw fail(`cannot create ${dir}: ${reasonOf(error)}`);
+    throw fail(`cannot create ${dir}: ${reasonOf(error)}`, 'folder', { folder: dir }, error);
   }
 
   let moved: string;
@@ -193,7 +199,7 @@ export async function moveToGallery(srcPath: string, dirs: Record<MediaKind, str
     moved = await moveIntoFreeName(source, dir, target);
   } catch (error) {
     if (error instanceof VelaError) throw error;
-    throw fail(reasonOf(error));
+    throw fail(reasonOf(error), 'move', { name, folder: dir }, error);
   }
   // Out of the private cache by the user's choice: the gallery folder's usual mode, not the cache's 0600
   // that the link (or the copy) carried along.

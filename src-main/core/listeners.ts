@@ -10,7 +10,9 @@ export function outcomeOf(task: TaskRecord): Outcome | undefined {
     return { ok: true, result: { token: task.token, uri: task.uri!, path: task.path! } };
   }
   if (task.state === 'failed' || task.state === 'cancelled') {
-    return { ok: false, error: new VelaError(task.code ?? FailCode.DownloadFailed, task.message ?? 'download failed') };
+    // A failure's reason goes with it (tasks.wait answers it as ErrorData.reason); a cancel has none.
+    const reason = task.state === 'failed' ? task.error : undefined;
+    return { ok: false, error: new VelaError(task.code ?? FailCode.DownloadFailed, task.message ?? 'download failed', reason) };
   }
   return undefined;
 }

@@ -42,7 +42,10 @@ export function newTask(request: DownloadRequest, store: TaskStore, profiles: Pr
   if (earlier) return { task: earlier, earlier: true };
   const profile = request.device === undefined ? profiles.default : profiles.require(request.device);
   if (!profile.supported) {
-    throw new VelaError(FailCode.NotSupported, `${profile.name} does not support system.request downloads (feature not supported)`);
+    throw new VelaError(FailCode.NotSupported, `${profile.name} does not support system.request downloads (feature not supported)`, {
+      kind: 'unsupported',
+      params: { device: profile.name },
+    });
   }
   const now = Date.now();
   const task: TaskRecord = {

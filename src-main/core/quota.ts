@@ -41,6 +41,7 @@ export function checkQuota({ task, profile, total, partials, partitionDir, parti
     throw new VelaError(
       FailCode.DownloadFailed,
       `insufficient space: ${total} bytes would exceed the device profile's quota of ${quota} bytes (${used} in use)`,
+      { kind: 'quota', detail: 'too-large', params: { quota, total, used, device: profile.name } },
     );
   }
   return used;

@@ -1,4 +1,5 @@
 import type { DeviceProfile, StoragePartition } from '../../src-shared/profiles.js';
+import type { FailureReason } from '../../src-shared/failure-reason.js';
 import type { Settings, TaskProgress, TaskRecord } from '../../src-shared/types.js';
 import type { Agents } from './agents.js';
 import { commitDownload } from './committer.js';
@@ -53,7 +54,8 @@ export interface RunsHost {
   settle(token: string, outcome: Outcome): void;
   /** Back into the queue (a resume that arrived while the pause was being carried out). */
   enqueue(task: TaskRecord): void;
-  fail(task: TaskRecord, message: string): void;
+  /** Without a reason: an internal error. */
+  fail(task: TaskRecord, message: string, error?: FailureReason): void;
   finishCancelled(task: TaskRecord): void;
   /** A run has ended (a slot is free). */
   ended(): void;
@@ -174,7 +176,7 @@ export class Runs {
       update: (patch) => host.update(task, patch),
     });
     if (outcome.kind === 'interrupted') return this.#interrupted(task, outcome.interrupt);
-    if (outcome.kind === 'failed') return host.fail(task, outcome.message);
+    if (outcome.kind === 'failed') return host.fail(task, outcome.message, outcome.error);
     await this.#complete(task, outcome.meta, outcome.sidecarOnDisk);
   }
 
@@ -190,7 +192,7 @@ export class Runs {
       task, meta, sidecarOnDisk, dir: host.partitionDir(task.storage), partials: host.partials, journal: host.journal,
       cancelled: () => wanted() !== undefined,
     });
-    if (!outcome.ok) return 'cancelled' in outcome ? this.#interrupted(task, wanted() ?? new Interrupt('cancel')) : host.fail(task, outcome.message);
+    if (!outcome.ok) return 'cancelled' in outcome ? this.#interrupted(task, wanted() ?? new Interrupt('cancel')) : host.fail(task, outcome.message, outcome.error);
     host.update(task, outcome.patch, !outcome.noted);
     host.settle(task.token, outcomeOf(task)!);
   }

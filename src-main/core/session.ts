@@ -1,9 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { DeviceProfile } from '../../src-shared/profiles.js';
+import type { FailureReason } from '../../src-shared/failure-reason.js';
 import type { TaskRecord } from '../../src-shared/types.js';
 import type { Agents } from './agents.js';
 import { AttemptFailure, FailureKind, SegmentsInvalidated } from './failure.js';
+import { reasonOf } from './failure-reason.js';
 import type { PartialFiles, PartialMeta, PartialSidecar } from './partial-files.js';
 import { checkQuota, dropPoint } from './quota.js';
 import { MAX_ATTEMPTS_WITHOUT_PROGRESS, retryWait } from './retry-policy.js';
@@ -28,7 +30,7 @@ export class Interrupt {
 export type SessionOutcome =
   | { kind: 'done'; meta: PartialMeta | undefined; sidecarOnDisk: boolean }
   | { kind: 'interrupted'; interrupt: Interrupt }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; error: FailureReason };
 
 /** The live counters of a running transfer, shared with progress reporting. */
 export interface SessionRun {
@@ -120,7 +122,7 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
     // length could otherwise finish far past the quota before the check saw it (and a walk of
     // the folder per chunk would cost O(files) each time).
     if (quota !== undefined && task.total === null && usedByOthers + run.bytes > quota) {
-      run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`));
+      run.controller.abort(new VelaError(FailCode.DownloadFailed, `insufficient space: the device profile's quota of ${quota} bytes is exceeded`, { kind: 'quota', detail: 'grew', params: { quota, device: profile.name } }));
     }
   };
   for (;;) {
@@ -174,7 +176,7 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
       if (reason instanceof Interrupt) return { kind: 'interrupted', interrupt: reason };
       if (reason instanceof VelaError) {
         partials.remove(task.token);
-        return { kind: 'failed', message: reason.message };
+        return { kind: 'failed', message: reason.message, error: reasonOf(reason) };
       }
       if (reason instanceof SegmentsInvalidated) {
         // The resource changed under the segments: their bytes are worthless. Start over, one stream.
@@ -191,12 +193,12 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
       const reached = partials.bytes(task.token);
       failuresInRow = reached > furthest ? 1 : failuresInRow + 1;
       furthest = Math.max(furthest, reached);
-      if (!reason.transient) return { kind: 'failed', message: reason.message };
+      if (!reason.transient) return { kind: 'failed', message: reason.message, error: reasonOf(reason, { folder: input.partialDir }) };
       if (failuresInRow >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
-        return { kind: 'failed', message: `${reason.message} (gave up after ${failuresInRow} attempts)` };
+        return { kind: 'failed', message: `${reason.message} (gave up after ${failuresInRow} attempts)`, error: reasonOf(reason, { attempts: failuresInRow }) };
       }
       const wait = retryWait(reason, failuresInRow, input.retry);
-      input.update({ message: `${reason.message}; retrying` });
+      input.update({ message: `${reason.message}; retrying`, error: reasonOf(reason) });
       try {
         await delay(wait, undefined, { signal });
       } catch {

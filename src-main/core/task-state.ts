@@ -35,7 +35,7 @@ export function canMove(from: TaskState, to: TaskState): boolean {
 
 /** The error for an action or a move the table does not allow (202 with the state in its message). */
 export function wrongState(state: TaskState, action: string): VelaError {
-  return new VelaError(FailCode.IllegalArgument, `cannot ${action} a task that is ${state}`);
+  return new VelaError(FailCode.IllegalArgument, `cannot ${action} a task that is ${state}`, { kind: 'state', params: { action, state } });
 }
 
 /** Throws unless `action` may be asked of a task in `state`. */

@@ -30,7 +30,13 @@ export interface BridgeFailure extends ErrorData {
 /** Everything a Bridge has, but `onConnectionChange`: IPC to main never breaks the way an HTTP stream does. */
 export type VelaApi = Required<Omit<Bridge, 'onConnectionChange'>>;
 
-const failure = (error: ErrorData): BridgeFailure => ({ name: 'VelaError', code: error.code, message: error.message });
+const failure = (error: ErrorData): BridgeFailure => ({
+  name: 'VelaError',
+  code: error.code,
+  message: error.message,
+  // Plain data already; the page checks it (toErrorData) before it words anything by it.
+  ...(error.reason ? { reason: error.reason } : {}),
+});
 
 /** An error's message whatever realm it was made in (instanceof Error fails across contexts). */
 const messageOf = (error: unknown): string =>

@@ -147,7 +147,7 @@ export class EngineClient {
   readonly bridge: Bridge = {
     invoke: async (channel, input) => {
       const reply = await this.call(channel, input);
-      if (!reply.ok) throw new VelaError(reply.error.code, reply.error.message);
+      if (!reply.ok) throw VelaError.fromData(reply.error);
       return reply.value as never;
     },
     on: (event, listener) =>

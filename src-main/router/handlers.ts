@@ -40,7 +40,7 @@ export function createHandlers(engine: Engine, info: () => EngineInfo, shell: De
     'tasks.pause': ({ token }) => engine.pause(token),
     'tasks.resume': ({ token }) => engine.resume(token),
     'tasks.cancel': ({ token }) => engine.cancel(token),
-    'tasks.retry': ({ token, url }) => engine.retry(token, url),
+    'tasks.retry': ({ token, url, header }) => engine.retry(token, url, header),
     'tasks.remove': async ({ token, deleteFile }) => {
       await engine.remove(token, deleteFile);
       return { token: String(token) };

@@ -69,7 +69,7 @@ export function localBridge(router: Router): Bridge {
   return {
     async invoke(channel, input) {
       const reply = await router.call(channel, input);
-      if (!reply.ok) throw new VelaError(reply.error.code, reply.error.message);
+      if (!reply.ok) throw VelaError.fromData(reply.error);
       return reply.value as never;
     },
     on(event, listener) {

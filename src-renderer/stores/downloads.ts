@@ -4,6 +4,7 @@ import { toErrorData, type ErrorData } from '../../src-shared/codes.js';
 import type { MediaKindOrOther, TaskProgress, TaskRecord, TaskState } from '../../src-shared/types.js';
 import { validateFilename, validateHeaders, validateSha256, validateUrl } from '../../src-shared/validate.js';
 import { useBridge } from '../bridge.js';
+import { errorText } from '../components/downloads/failure-text.js';
 import { i18n } from '../i18n/index.js';
 import { useNotices } from './notices.js';
 
@@ -49,7 +50,7 @@ export interface StartInput {
 export type CommonOptions = Omit<StartInput, 'url'>;
 
 /** What a row's buttons ask for; the view turns each into a store action (some after a question). */
-export type TaskAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'retryNewUrl' | 'remove' | 'reveal' | 'open';
+export type TaskAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'retryNewUrl' | 'retryHeaders' | 'remove' | 'reveal' | 'open';
 
 export type StartOutcome = { ok: true; token: string } | { ok: false; error: ErrorData };
 
@@ -542,13 +543,10 @@ export const useDownloads = defineStore('downloads', () => {
     if (report.failed.length > 0) {
       const reasons = report.failed
         .slice(0, 3)
-        .map(({ url, error }) => `${url.length > 80 ? `${url.slice(0, 80)}…` : url}: ${error.message}`)
+        .map(({ url, error }) => `${url.length > 80 ? `${url.slice(0, 80)}…` : url}: ${errorText(error)}`)
         .join('; ');
       const more = report.failed.length > 3 ? ` ${t('downloads.notices.andMore', { n: report.failed.length - 3 })}` : '';
-      notices.error({
-        code: report.failed[0]?.error.code ?? 500,
-        message: `${t('downloads.notices.someFailed', { failed: report.failed.length, total: urls.length })} ${reasons}${more}`,
-      });
+      notices.push('error', `${t('downloads.notices.someFailed', { failed: report.failed.length, total: urls.length })} ${reasons}${more}`, report.failed[0]?.error.code ?? 500);
     }
     if (report.started.length > 0) notices.info(tn('downloads.notices.added', report.started.length));
     return report;
@@ -566,10 +564,10 @@ export const useDownloads = defineStore('downloads', () => {
     return (await attempt(() => useBridge().invoke('tasks.cancel', { token }))) !== undefined;
   }
 
-  /** Back in the queue under the same token; a new URL replaces an expired link. */
-  async function retry(token: string, newUrl?: string): Promise<boolean> {
+  /** Back in the queue under the same token; a new URL replaces an expired link, headers given replace the task's. */
+  async function retry(token: string, newUrl?: string, header?: Record<string, string>): Promise<boolean> {
     const url = newUrl?.trim() || undefined;
-    return (await attempt(() => useBridge().invoke('tasks.retry', { token, url }))) !== undefined;
+    return (await attempt(() => useBridge().invoke('tasks.retry', { token, url, header }))) !== undefined;
   }
 
   async function remove(token: string, deleteFile = false): Promise<boolean> {

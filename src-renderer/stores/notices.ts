@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { toErrorData } from '../../src-shared/codes.js';
+import { errorText } from '../components/downloads/failure-text.js';
 
 export interface Notice {
   id: number;
@@ -22,9 +23,10 @@ export const useNotices = defineStore('notices', () => {
     return notice.id;
   }
 
+  /** An error in the window's language (failure-text.ts), never the engine's English when its reason is known. */
   function error(error: unknown): void {
     const data = toErrorData(error);
-    push('error', data.message, data.code);
+    push('error', errorText(data), data.code);
   }
 
   function info(text: string): void {

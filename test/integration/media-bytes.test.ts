@@ -68,7 +68,10 @@ describe('a text file served as image/png, named updater.desktop', () => {
     expect(h.engine.get(token).mime).toBe('image/png'); // what the server claimed, recorded, not trusted
 
     const reply = await call('gallery.move', { token, galleryHome: home });
-    expect(reply).toEqual({ ok: false, error: { code: FailCode.IllegalArgument, message: expect.stringMatching(NOT_MEDIA) } });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: FailCode.IllegalArgument, message: expect.stringMatching(NOT_MEDIA), reason: { code: 202, kind: 'not-media', params: { name: 'updater.desktop' } } },
+    });
     expect(fs.readFileSync(cached)).toEqual(DESKTOP_ENTRY);
     expect(h.cacheFiles()).toEqual(['updater.desktop']);
     expect(tree(home)).toEqual([]);
@@ -90,7 +93,12 @@ describe('a text file served as image/png, named updater.desktop', () => {
     const reply = await call<MediaOutcome[]>('media.moveToGallery', { items: [{ partition: 'cache', name: 'updater.desktop' }], galleryHome: home });
     expect(reply).toEqual({
       ok: true,
-      value: [{ ref: { partition: 'cache', name: 'updater.desktop' }, error: { code: FailCode.IllegalArgument, message: expect.stringMatching(NOT_MEDIA) } }],
+      value: [
+        {
+          ref: { partition: 'cache', name: 'updater.desktop' },
+          error: { code: FailCode.IllegalArgument, message: expect.stringMatching(NOT_MEDIA), reason: { code: 202, kind: 'not-media', params: { name: 'updater.desktop' } } },
+        },
+      ],
     });
     expect(fs.readFileSync(path.join(h.cacheDir, 'updater.desktop'))).toEqual(DESKTOP_ENTRY);
     expect(tree(home)).toEqual([]);

@@ -165,7 +165,8 @@ describe('Downloads view', () => {
     await waitFor(() => noticeTexts(w).some((text) => text.includes('1 of 2 links were not added')), 'the failure notice');
     const notice = noticeTexts(w).find((text) => text.includes('1 of 2')) ?? '';
     expect(notice).toContain('Error 202');
-    expect(notice).toContain('ftp://example.com/x.bin: url scheme must be http or https, got ftp');
+    // In the user's words (the rule's own sentence), not the engine's English.
+    expect(notice).toContain('ftp://example.com/x.bin: Only http and https links can be downloaded.');
     expect(harness.engine.list()).toHaveLength(1);
     expect((w.get('[data-testid="download-url"]').element as HTMLTextAreaElement).value).toBe('ftp://example.com/x.bin');
   });
@@ -385,12 +386,13 @@ describe('Downloads view', () => {
 
     await row(w, token).get('[data-testid="task-cancel"]').trigger('click');
     await waitFor(() => stateOf(w, token) === 'cancelled', 'cancelled');
-    expect(row(w, token).get('[data-testid="task-code"]').text()).toBe('1000');
-    expect(row(w, token).get('[data-testid="task-message"]').text()).toBe('cancelled');
+    // The user's own cancel is no error: "Cancelled", without a fail code.
+    expect(row(w, token).find('[data-testid="task-code"]').exists()).toBe(false);
+    expect(row(w, token).get('[data-testid="task-message"]').text()).toBe('Cancelled');
 
     await row(w, token).get('[data-testid="task-retry"]').trigger('click');
     await waitFor(() => stateOf(w, token) === 'running' || stateOf(w, token) === 'queued', 'back in the queue');
-    await waitFor(() => !row(w, token).find('[data-testid="task-code"]').exists(), 'the failure cleared');
+    await waitFor(() => !row(w, token).find('[data-testid="task-failure"]').exists(), 'the failure cleared');
     await row(w, token).get('[data-testid="task-cancel"]').trigger('click');
     await waitFor(() => stateOf(w, token) === 'cancelled', 'cancelled again');
   });
@@ -402,6 +404,9 @@ describe('Downloads view', () => {
     await waitFor(() => rows(w).length === 3 && rows(w).every((r) => ['completed', 'failed'].includes(r.attributes('data-state') ?? '')), 'three finished rows');
 
     const names = () => rows(w).map((r) => r.get('[data-testid="task-name"]').text()).sort();
+    // The counts follow a burst of events within 100 ms (the list is rebuilt at most that often), the rows at once.
+    const count = (filter: string) => w.get(`[data-testid="filter-count-${filter}"]`).text();
+    await waitFor(() => count('all') === '3' && count('completed') === '2' && count('failed') === '1', 'the counts');
     expect(w.get('[data-testid="filter-count-all"]').text()).toBe('3');
     expect(w.get('[data-testid="filter-count-completed"]').text()).toBe('2');
     expect(w.get('[data-testid="filter-count-failed"]').text()).toBe('1');
@@ -496,10 +501,10 @@ describe('Downloads view', () => {
     await waitFor(() => useNotices().items.length > 0, 'a notice');
     const [notice] = useNotices().items;
     expect(notice?.code).toBe(202);
-    expect(notice?.text).toBe('url is not a valid URL: not a url');
+    expect(notice?.text).toBe('This is not a valid link.');
     const shown = noticeTexts(w).join('\n');
     expect(shown).toContain('Error 202');
-    expect(shown).toContain('url is not a valid URL');
+    expect(shown).toContain('This is not a valid link.');
     expect(shown).not.toMatch(/\bat .+:\d+:\d+|Error: |VelaError/);
     // The text stays so it can be fixed; nothing was recorded.
     expect((w.get('[data-testid="download-url"]').element as HTMLTextAreaElement).value).toBe('not a url');
@@ -546,7 +551,7 @@ describe('Downloads view', () => {
     await submitWithEnter(w, server.urlFor('/small.bin'));
     await waitFor(() => useNotices().items.length > 0, 'a notice');
     expect(useNotices().items[0]?.code).toBe(203);
-    expect(noticeTexts(w)[0]).toContain('Xiaomi Band 8 Pro does not support system.request downloads');
+    expect(noticeTexts(w)[0]).toContain('Xiaomi Band 8 Pro does not support downloads (203): choose another device profile in Devices');
     expect(server.requests).toHaveLength(0);
   });
 

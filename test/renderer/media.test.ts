@@ -237,7 +237,8 @@ describe('Media view', () => {
     await until(() => w.find('[data-testid="notice"]').exists(), 'a notice');
     const notice = w.find('[data-testid="notice"]').text();
     expect(notice).toContain('Error 202');
-    expect(notice).toContain('not a media file: fake.png: its bytes are not an image, video or audio file');
+    // Said by its reason, in the window's language (failure-text.ts), not in the engine's English.
+    expect(notice).toContain('“fake.png” is not an image, video or audio file, so it stays in the cache');
     expect(notice).not.toMatch(/\bat .+:\d+:\d+/); // no stack
     expect(useNotices().items.at(-1)?.code).toBe(202);
     expect(w.find('[data-testid="media-moved-list"]').exists()).toBe(false);

@@ -275,6 +275,8 @@ describe('moveToGallery on one file system', () => {
     const error = await caught(moveToGallery(path.join(tmp, 'cache', 'gone.png'), dirs));
     expect(error.code).toBe(FailCode.DownloadFailed);
     expect(error.message).toMatch(/^cannot move to gallery: /);
+    // Why, as data, for the window's own words (failure-reason.ts).
+    expect(error.reason).toEqual({ code: 1000, kind: 'gallery', detail: 'missing', params: { name: 'gone.png' } });
   });
 
   it('fails with 1000 and keeps the source when the gallery folder cannot be made', async () => {
@@ -357,6 +359,7 @@ describe.skipIf(!crossFsAvailable)('moveToGallery across file systems (/dev/shm 
     const error = await caught(moveToGallery(src, dirs));
     expect(error.code).toBe(FailCode.DownloadFailed);
     expect(error.message).toMatch(/^cannot move to gallery: .*ENOSPC/);
+    expect(error.reason).toMatchObject({ kind: 'gallery', detail: 'move', params: { name: 'clip.mp4', errno: 'ENOSPC' } });
     expect(await fsp.readFile(src)).toEqual(WHOLE);
     expect(await galleryEntries('video')).toEqual([]);
   });

@@ -80,6 +80,9 @@ export default {
     text: 'When a link has expired, paste a fresh one. The bytes already downloaded are kept when the file is still the same.',
     url: 'New URL',
     confirm: 'Retry',
+    headersTitle: 'Retry with request headers',
+    headersText: 'The server wants credentials or other headers: add them below (for example Authorization: Bearer …). They go with this download only.',
+    credentialsAside: 'Not sent to another site: {names} (they were given for the old link’s site).',
   },
   removeDialog: {
     title: 'Remove this download?',

@@ -80,6 +80,9 @@ export default {
     text: '链接过期时，请粘贴新的链接。如果文件没有变化，已下载的部分会保留。',
     url: '新网址',
     confirm: '重试',
+    headersTitle: '添加请求头后重试',
+    headersText: '服务器需要凭据或其他请求头：请在下方添加（例如 Authorization: Bearer …）。它们只随此下载发送。',
+    credentialsAside: '不会发送给其他网站：{names}（它们是为原链接的网站提供的）。',
   },
   removeDialog: {
     title: '移除此下载？',
