@@ -15,7 +15,7 @@ import { fromChromiumUrl, shellUrl, toChromiumUrl, translateResponseHeaders } fr
  * - Navigations the page starts ask the shell's will-navigate/will-frame-navigate/will-redirect
  *   listeners first; a prevented one is aborted. A popup (window.open, target=_blank) asks the
  *   shell's window-open handler; the stand-in opens no second window, so the popup is always closed
- *   (an 'allow' is recorded in `popups`).
+ *   (an 'allow' is only recorded, in `popups`).
  */
 
 const BINDING = '__velaStandinIpc';
@@ -51,6 +51,8 @@ export class ChromiumDriver {
   #schemes: string[] = [];
   readonly #windows = new Map<number, DriverWindow>();
   readonly #bare = new Set<Page>();
+  /** Page.windowOpen from the windows' pages, until their request comes. */
+  readonly #opens: Array<{ windowId: number; url: string; frameName: string; features: string }> = [];
   readonly #waiters = new Set<() => void>();
   #closed = false;
 
@@ -194,6 +196,13 @@ export class ChromiumDriver {
       this.#rpc.note('window.navigated', { id: win.id, url: this.toShell(url), inPage });
     });
     page.on('load', () => this.#rpc.note('window.loaded', { id: win.id }));
+    // Which window a new window comes from (see #newWindowRequest); the stand-in closes every popup.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Page.enable');
+    cdp.on('Page.windowOpen', (event) => {
+      this.#opens.push({ windowId: win.id, url: event.url, frameName: event.windowName === '_blank' ? '' : event.windowName, features: event.windowFeatures.join(',') });
+    });
+    page.on('popup', (popup) => void popup.close().catch(() => {}));
     page.on('close', () => {
       this.#windows.delete(win.id);
       if (!win.closedByShell) this.#rpc.note('window.gone', { id: win.id });
@@ -297,9 +306,12 @@ export class ChromiumDriver {
           }
         }
       } else if (!this.#bare.has(page)) {
-        await this.#popup(route, page, url);
+        await route.abort('aborted'); // a popup's later navigation: popups are closed
         return;
       }
+    } else if (request.isNavigationRequest() && !frame) {
+      await this.#newWindowRequest(route, url);
+      return;
     }
     const custom = fromChromiumUrl(url, this.#schemes);
     if (custom === undefined) {
@@ -321,14 +333,24 @@ export class ChromiumDriver {
     await route.fulfill({ status: answer.status, headers: translateResponseHeaders(answer.headers, this.#schemes), body: Buffer.from(answer.body) });
   }
 
-  /** A page the shell did not make is asking for its first document: a popup of one of its windows. */
-  async #popup(route: Route, popup: Page, url: string): Promise<void> {
-    const opener = await popup.opener();
-    const owner = this.#windowOf(opener);
+  /**
+   * A new window's first document (window.open, a target=_blank link): its request comes before its
+   * page exists. Chromium said which window opened it (Page.windowOpen); that window's handler decides.
+   * The stand-in opens no second window: the request is aborted and the popup closed either way.
+   */
+  async #newWindowRequest(route: Route, url: string): Promise<void> {
+    const deadline = Date.now() + 2_000;
+    let opened = this.#opens.findIndex((o) => o.url === url);
+    while (opened < 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      opened = this.#opens.findIndex((o) => o.url === url);
+    }
+    const open = opened >= 0 ? this.#opens.splice(opened, 1)[0] : undefined;
     let action: 'allow' | 'deny' | 'no-opener' = 'no-opener';
-    if (owner) action = (await this.#rpc.call('window.open', { id: owner.id, url: this.toShell(url), frameName: '', features: '' })).action;
+    if (open && this.#windows.has(open.windowId)) {
+      ({ action } = await this.#rpc.call('window.open', { id: open.windowId, url: this.toShell(url), frameName: open.frameName, features: open.features }));
+    }
     this.popups.push({ url: this.toShell(url), action });
     await route.abort('aborted');
-    await popup.close().catch(() => {});
   }
 }
