@@ -20,7 +20,7 @@ import { firstWindowShowsDownloads, invokeInPage, velaKeys } from './scenarios.j
 /** Long enough for an unbroken shell (it shows Downloads in about 3 s here), short enough to fail fast. */
 const SCENARIO_MS = 6_000;
 
-describe('a deliberately broken shell fails the desktop scenario', () => {
+describe('a deliberately broken shell fails the desktop scenario', { timeout: 60_000 }, () => {
   let standin: StandinBuild;
   let browser: Browser;
   const started: Desktop[] = [];

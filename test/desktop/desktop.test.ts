@@ -21,7 +21,8 @@ const PNG = Buffer.from(
   'base64',
 );
 
-describe('the desktop app through the real shell, on the Electron stand-in', () => {
+// Each scenario takes a few seconds alone; the whole suite shares two cores, hence the margin.
+describe('the desktop app through the real shell, on the Electron stand-in', { timeout: 90_000 }, () => {
   let standin: StandinBuild;
   let browser: Browser;
   let files: TestServer;

@@ -120,9 +120,9 @@ export function startDesktop(browser: Browser, options: DesktopOptions): Desktop
     close: async () => {
       if (closed) return;
       closed = true;
-      const pid = await rpc.call('user.act', { act: 'utility-pid' }).catch(() => null);
+      const pid = await within(rpc.call('user.act', { act: 'utility-pid' }), 3_000).catch(() => null);
       if (child.exitCode === null && child.signalCode === null) {
-        await rpc.call('user.act', { act: 'quit' }).catch(() => undefined);
+        await within(rpc.call('user.act', { act: 'quit' }), 3_000).catch(() => undefined);
         await waitExit(10_000);
       }
       // The engine's process ends with the shell (as a utility process does); make sure of it.
@@ -141,6 +141,15 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The promise's value, or a rejection after `ms` (a shell that stopped answering must not hang a test's cleanup). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function killQuietly(pid: number): void {

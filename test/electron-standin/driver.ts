@@ -340,10 +340,11 @@ export class ChromiumDriver {
    */
   async #newWindowRequest(route: Route, url: string): Promise<void> {
     const deadline = Date.now() + 2_000;
-    let opened = this.#opens.findIndex((o) => o.url === url);
+    const matches = (o: { url: string }): boolean => withoutHash(o.url) === withoutHash(url);
+    let opened = this.#opens.findIndex(matches);
     while (opened < 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      opened = this.#opens.findIndex((o) => o.url === url);
+      opened = this.#opens.findIndex(matches);
     }
     const open = opened >= 0 ? this.#opens.splice(opened, 1)[0] : undefined;
     let action: 'allow' | 'deny' | 'no-opener' = 'no-opener';
