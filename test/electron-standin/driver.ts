@@ -108,6 +108,19 @@ export class ChromiumDriver {
     }
   }
 
+  /** Wait until no record of this kind has come for `quietMs`; returns how many there are. */
+  async whenQuiet(kind: string, quietMs = 500, timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let count = this.recorded(kind).length;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, quietMs));
+      const now = this.recorded(kind).length;
+      if (now === count) return now;
+      if (Date.now() > deadline) throw new Error(`"${kind}" records kept coming for ${timeoutMs} ms`);
+      count = now;
+    }
+  }
+
   /** A page in the same session that the shell did not make: no preload, no IPC (what any page would be). */
   async openBarePage(shellUrlToOpen: string): Promise<Page> {
     const context = await this.#ensureContext();
