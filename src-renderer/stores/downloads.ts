@@ -525,15 +525,11 @@ export const useDownloads = defineStore('downloads', () => {
     subscribe();
     const shared: CommonOptions = { header: common.header, speedLimit: common.speedLimit };
     const report: StartManyReport = { started: [], failed: [] };
-    const outcomes: StartOutcome[] = new Array(urls.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < urls.length) {
-        const index = next++;
-        outcomes[index] = await send({ ...shared, url: urls[index] ?? '' });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, urls.length) }, worker));
+    // One at a time, in the order given: the engine records tasks in the order the requests reach it,
+    // and parallel requests over the browser host's several HTTP connections reach it in any order
+    // (pasted links then listed as 1, 6, 2, 7, 3…).
+    const outcomes: StartOutcome[] = [];
+    for (const url of urls) outcomes.push(await send({ ...shared, url }));
     outcomes.forEach((outcome, index) => {
       if (outcome.ok) report.started.push(outcome.token);
       else report.failed.push({ url: urls[index] ?? '', error: outcome.error });
