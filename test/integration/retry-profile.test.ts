@@ -33,7 +33,7 @@ const ok = <T>(reply: Reply<unknown>): T => {
 
 async function failedUnder(device: string): Promise<string> {
   const { token } = ok<{ token: string }>(await router.call('download.start', { url: server.urlFor('/later.bin'), device }));
-  await waitFor(() => h.engine.get(token).state === 'failed');
+  await waitFor(() => h.engine.get(token).state === 'failed', 'the task to fail');
   return token;
 }
 

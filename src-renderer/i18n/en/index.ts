@@ -4,6 +4,7 @@ import devices from './devices.js';
 import downloads from './downloads.js';
 import engine from './engine.js';
 import media from './media.js';
+import queue from './queue.js';
 import settings from './settings.js';
 
-export const en = { ...common, downloads, media, devices, console: consoleMessages, settings, engine };
+export const en = { ...common, downloads, media, devices, console: consoleMessages, settings, engine, queue };
