@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { ref, toRaw, watch, watchEffect } from 'vue';
+import { effectScope, ref, toRaw, watch, watchEffect, type EffectScope } from 'vue';
 import { CompletionWatcher, type Ending } from '../../src-shared/completion-watcher.js';
 import { useBridge } from '../bridge.js';
 import { i18n } from '../i18n/index.js';
@@ -67,6 +67,9 @@ export const useAttention = defineStore('attention', () => {
 
   let gathered: Ending[] = [];
   let gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What start() set up: its watchers, and the bridge listeners. */
+  let scope: EffectScope | undefined;
+  let offs: (() => void)[] = [];
 
   function show(endings: readonly Ending[]): void {
     const text = notificationFor(endings);
@@ -104,23 +107,39 @@ export const useAttention = defineStore('attention', () => {
     if (!downloads.loaded) void downloads.load();
 
     const watcher = new CompletionWatcher();
-    // Tasks already there when the page opened are seeded as they are: only later endings notify.
-    watch(
-      () => downloads.all,
-      (all) => watcher.seed(all.map((task) => toRaw(task))),
-      { immediate: true },
-    );
     const bridge = useBridge();
-    bridge.on('task.updated', (record) => {
-      const ending = watcher.observe(record);
-      if (ending) gather(ending);
+    offs = [
+      bridge.on('task.updated', (record) => {
+        const ending = watcher.observe(record);
+        if (ending) gather(ending);
+      }),
+      bridge.on('task.removed', ({ token }) => watcher.forget(token)),
+    ];
+    scope = effectScope(true);
+    scope.run(() => {
+      // Tasks already there when the page opened are seeded as they are: only later endings notify.
+      watch(
+        () => downloads.all,
+        (all) => watcher.seed(all.map((task) => toRaw(task))),
+        { immediate: true },
+      );
+      watchEffect(() => {
+        const title = titleFor(overview.overall);
+        if (document.title !== title) document.title = title;
+      });
     });
-    bridge.on('task.removed', ({ token }) => watcher.forget(token));
+  }
 
-    watchEffect(() => {
-      const title = titleFor(overview.overall);
-      if (document.title !== title) document.title = title;
-    });
+  /** Undoes start() (tests; a page that goes away needs nothing). */
+  function stop(): void {
+    scope?.stop();
+    scope = undefined;
+    offs.forEach((off) => off());
+    offs = [];
+    clearTimeout(gatherTimer);
+    gatherTimer = undefined;
+    gathered = [];
+    active.value = false;
   }
 
   /** Asks the browser for permission to notify (from a user gesture); answers what it said. */
@@ -150,5 +169,5 @@ export const useAttention = defineStore('attention', () => {
     if (!asked) void ask();
   }
 
-  return { permission, active, shown, start, ask, askOnFirstUse };
+  return { permission, active, shown, start, stop, ask, askOnFirstUse };
 });

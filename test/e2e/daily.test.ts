@@ -362,14 +362,19 @@ describe('the window as a daily tool, end to end', () => {
     expect(await noSideways()).toBe(true);
     await app.shot('small-800x600-downloads');
 
-    // Devices: every row's buttons inside the window, nothing to scroll sideways.
+    // Devices, with a custom profile (three buttons on its row): every button inside the window,
+    // nothing to scroll sideways.
+    await api('devices.save', { id: 'slow-watch', name: 'Slow watch link', supported: true, link: { bandwidth: 50_000, latencyMs: 200 }, device: {} });
     await page.click('[data-nav="devices"]');
+    await page.locator('[data-testid="device-row"][data-id="slow-watch"] [data-testid="device-edit"]').waitFor();
     await page.locator('[data-testid="device-row"]').first().waitFor();
     const rights = await page.locator('[data-testid="device-row"] button').evaluateAll((buttons) => buttons.map((b) => b.getBoundingClientRect().right));
     expect(rights.length).toBeGreaterThan(0);
     expect(Math.max(...rights)).toBeLessThanOrEqual(800);
     expect(await noSideways()).toBe(true);
+    await page.locator('[data-testid="device-row"][data-id="slow-watch"]').scrollIntoViewIfNeeded();
     await app.shot('small-800x600-devices');
+    await api('devices.remove', { id: 'slow-watch' });
 
     await page.click('[data-nav="downloads"]');
     await page.setViewportSize({ width: 2560, height: 1200 });

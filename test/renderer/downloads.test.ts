@@ -400,6 +400,8 @@ describe('Downloads view', () => {
     const downloads = useDownloads();
     for (const path of ['/photo.png', '/song', '/missing.bin']) await downloads.start({ url: server.urlFor(path) });
     await waitFor(() => rows(w).length === 3 && rows(w).every((r) => ['completed', 'failed'].includes(r.attributes('data-state') ?? '')), 'three finished rows');
+    // Rows follow at once; the counts follow the list, rebuilt at most every 100 ms during a burst of events.
+    await waitFor(() => downloads.counts.completed + downloads.counts.failed === 3, 'the counts');
 
     const names = () => rows(w).map((r) => r.get('[data-testid="task-name"]').text()).sort();
     expect(w.get('[data-testid="filter-count-all"]').text()).toBe('3');
