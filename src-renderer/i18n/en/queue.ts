@@ -56,7 +56,7 @@ export default {
     completed: '{n} completed',
     failed: '{n} failed',
     speed: 'Total {speed}',
-    percent: '{percent}% of the unfinished',
+    percent: 'Overall {percent}%',
     notify: 'Notify me when downloads finish',
   },
   title: {

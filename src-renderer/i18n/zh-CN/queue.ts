@@ -53,7 +53,7 @@ export default {
     completed: '{n} 个已完成',
     failed: '{n} 个失败',
     speed: '总速度 {speed}',
-    percent: '未完成部分已下载 {percent}%',
+    percent: '总进度 {percent}%',
     notify: '下载完成时通知我',
   },
   title: {
