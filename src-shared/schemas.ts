@@ -59,8 +59,11 @@ export type DownloadInput = z.infer<typeof downloadInputSchema>;
 
 export const tokenInputSchema = z.object({ token: z.unknown() });
 
-/** `header`, when given, replaces the task's request headers (checked by validate.ts as download's are). */
-export const retryInputSchema = z.object({ token: z.unknown(), url: z.string().optional(), header: z.unknown().optional() });
+/**
+ * `header`, when given, replaces the task's request headers (checked by validate.ts as download's are);
+ * `device`: retry under this profile (the active one, say) instead of the task's own.
+ */
+export const retryInputSchema = z.object({ token: z.unknown(), url: z.string().optional(), header: z.unknown().optional(), device: z.string().optional() });
 export const removeInputSchema = z.object({ token: z.unknown(), deleteFile: z.boolean().default(false) });
 /** Longest folder path taken anywhere in the contract (Linux's PATH_MAX). */
 export const MAX_PATH_LENGTH = 4_096;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { TaskRecord } from '../../src-shared/types.js';
 import { validateFilename, validateHeaders, validateSha256, validateUrl } from '../../src-shared/validate.js';
+import { nextCreatedAt } from './creation-clock.js';
 import type { ProfileRegistry } from './profiles.js';
 import { earlierTask, requestDigest } from './request-id.js';
 import type { TaskStore } from './store.js';
@@ -63,7 +64,9 @@ export function newTask(request: DownloadRequest, store: TaskStore, profiles: Pr
     sha256,
     speedLimit: request.speedLimit || undefined,
     ...(request.requestId === undefined ? {} : { requestId: request.requestId, requestDigest: digest }),
-    createdAt: now,
+    // Unique and increasing per store: tasks created in the same millisecond keep the order they came in
+    // (creation-clock.ts). updatedAt stays the wall clock: the window compares it with later updates.
+    createdAt: nextCreatedAt(store, now),
     updatedAt: now,
   };
   return { task, earlier: false };

@@ -2,6 +2,7 @@ import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { EngineInfo } from '../../src-shared/channels.js';
 import type { Engine } from '../core/engine.js';
 import { MediaLibrary } from '../core/media.js';
+import { switchProfileForRetry } from '../core/retry-profile.js';
 import { Router, type Handlers } from './router.js';
 
 /**
@@ -40,7 +41,10 @@ export function createHandlers(engine: Engine, info: () => EngineInfo, shell: De
     'tasks.pause': ({ token }) => engine.pause(token),
     'tasks.resume': ({ token }) => engine.resume(token),
     'tasks.cancel': ({ token }) => engine.cancel(token),
-    'tasks.retry': ({ token, url, header }) => engine.retry(token, url, header),
+    'tasks.retry': ({ token, url, header, device }) => {
+      if (device !== undefined) switchProfileForRetry(engine.store, engine.profiles, token, device);
+      return engine.retry(token, url, header);
+    },
     'tasks.remove': async ({ token, deleteFile }) => {
       await engine.remove(token, deleteFile);
       return { token: String(token) };

@@ -20,11 +20,11 @@ import { useNotices } from './notices.js';
 
 export type StateFilter = 'all' | 'active' | 'queued' | 'paused' | 'completed' | 'failed';
 export type TypeFilter = 'all' | 'image' | 'video' | 'audio' | 'other';
-export type SortKey = 'newest' | 'oldest' | 'name' | 'size' | 'progress';
+export type SortKey = 'running' | 'newest' | 'oldest' | 'name' | 'size' | 'progress';
 
 export const STATE_FILTERS: readonly StateFilter[] = ['all', 'active', 'queued', 'paused', 'completed', 'failed'];
 export const TYPE_FILTERS: readonly TypeFilter[] = ['all', 'image', 'video', 'audio', 'other'];
-export const SORT_KEYS: readonly SortKey[] = ['newest', 'oldest', 'name', 'size', 'progress'];
+export const SORT_KEYS: readonly SortKey[] = ['running', 'newest', 'oldest', 'name', 'size', 'progress'];
 
 /** A task as the list shows it: the record plus its live figures and derived display fields. */
 export interface TaskView extends TaskRecord {
@@ -147,7 +147,13 @@ const progressOf = (t: TaskView): number => (t.state === 'completed' ? 1 : t.tot
 const sizeOf = (t: TaskView): number => t.total ?? t.bytes;
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
+/** "Running first": what moves now, then what waits its turn, then the rest. */
+const STATE_RANK: Record<TaskState, number> = { running: 0, queued: 1, paused: 2, failed: 3, cancelled: 3, completed: 4 };
+
 const COMPARATORS: Record<SortKey, (a: TaskView, b: TaskView) => number> = {
+  // Running and queued tasks in queue order (the next to start on top, pasted links as pasted), the others newest first.
+  running: (a, b) =>
+    STATE_RANK[a.state] - STATE_RANK[b.state] || (STATE_RANK[a.state] <= 1 ? a.createdAt - b.createdAt : b.createdAt - a.createdAt),
   newest: (a, b) => b.createdAt - a.createdAt,
   oldest: (a, b) => a.createdAt - b.createdAt,
   name: (a, b) => collator.compare(a.displayName, b.displayName) || b.createdAt - a.createdAt,
@@ -199,7 +205,7 @@ export const useDownloads = defineStore('downloads', () => {
 
   const stateFilter = ref<StateFilter>('all');
   const typeFilter = ref<TypeFilter>('all');
-  const sortKey = ref<SortKey>('newest');
+  const sortKey = ref<SortKey>('running');
   const query = ref('');
 
   /** While a load is in flight: tokens that events added or removed, which an older list must not undo. */
@@ -526,15 +532,11 @@ export const useDownloads = defineStore('downloads', () => {
     subscribe();
     const shared: CommonOptions = { header: common.header, speedLimit: common.speedLimit };
     const report: StartManyReport = { started: [], failed: [] };
-    const outcomes: StartOutcome[] = new Array(urls.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < urls.length) {
-        const index = next++;
-        outcomes[index] = await send({ ...shared, url: urls[index] ?? '' });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, urls.length) }, worker));
+    // One at a time, in the order given: the engine records tasks in the order the requests reach it,
+    // and parallel requests over the browser host's several HTTP connections reach it in any order
+    // (pasted links then listed as 1, 6, 2, 7, 3…).
+    const outcomes: StartOutcome[] = [];
+    for (const url of urls) outcomes.push(await send({ ...shared, url }));
     outcomes.forEach((outcome, index) => {
       if (outcome.ok) report.started.push(outcome.token);
       else report.failed.push({ url: urls[index] ?? '', error: outcome.error });
@@ -564,10 +566,13 @@ export const useDownloads = defineStore('downloads', () => {
     return (await attempt(() => useBridge().invoke('tasks.cancel', { token }))) !== undefined;
   }
 
-  /** Back in the queue under the same token; a new URL replaces an expired link, headers given replace the task's. */
-  async function retry(token: string, newUrl?: string, header?: Record<string, string>): Promise<boolean> {
+  /**
+   * Back in the queue under the same token; a new URL replaces an expired link, headers given replace
+   * the task's; `device`: under that profile, not its own.
+   */
+  async function retry(token: string, newUrl?: string, header?: Record<string, string>, device?: string): Promise<boolean> {
     const url = newUrl?.trim() || undefined;
-    return (await attempt(() => useBridge().invoke('tasks.retry', { token, url, header }))) !== undefined;
+    return (await attempt(() => useBridge().invoke('tasks.retry', { token, url, header, device }))) !== undefined;
   }
 
   async function remove(token: string, deleteFile = false): Promise<boolean> {

@@ -200,7 +200,7 @@ const FIELDS: Record<ChannelName, readonly string[]> = {
   'tasks.pause': ['token'],
   'tasks.resume': ['token'],
   'tasks.cancel': ['token'],
-  'tasks.retry': ['token', 'url'],
+  'tasks.retry': ['token', 'url', 'device'],
   'tasks.remove': ['token', 'deleteFile'],
   'gallery.move': ['token', 'galleryHome'],
   'devices.list': [],

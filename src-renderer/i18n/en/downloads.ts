@@ -46,7 +46,7 @@ export default {
     failed: 'Failed or cancelled',
   },
   typeFilter: { all: 'All types', image: 'Images', video: 'Video', audio: 'Audio', other: 'Other' },
-  sort: { newest: 'Newest first', oldest: 'Oldest first', name: 'Name', size: 'Size', progress: 'Progress' },
+  sort: { running: 'Running first', newest: 'Newest first', oldest: 'Oldest first', name: 'Name', size: 'Size', progress: 'Progress' },
   states: {
     queued: 'Queued',
     running: 'Downloading',
@@ -65,6 +65,8 @@ export default {
   },
   actions: {
     label: 'Actions',
+    /** A row button for screen readers: the visible word, then the file ("Pause watch-face.bin"). */
+    named: '{action} {name}',
     pause: 'Pause',
     resume: 'Resume',
     cancel: 'Cancel',

@@ -5,6 +5,7 @@ import downloads from './downloads.js';
 import engine from './engine.js';
 import failures from './failures.js';
 import media from './media.js';
+import queue from './queue.js';
 import settings from './settings.js';
 
-export const en = { ...common, downloads, media, devices, console: consoleMessages, settings, engine, failures };
+export const en = { ...common, downloads, media, devices, console: consoleMessages, settings, engine, failures, queue };

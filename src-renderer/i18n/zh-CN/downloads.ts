@@ -46,7 +46,7 @@ export default {
     failed: '失败或已取消',
   },
   typeFilter: { all: '全部类型', image: '图片', video: '视频', audio: '音频', other: '其他' },
-  sort: { newest: '最新优先', oldest: '最早优先', name: '名称', size: '大小', progress: '进度' },
+  sort: { running: '下载中优先', newest: '最新优先', oldest: '最早优先', name: '名称', size: '大小', progress: '进度' },
   states: {
     queued: '排队中',
     running: '下载中',
@@ -65,6 +65,8 @@ export default {
   },
   actions: {
     label: '操作',
+    /** 行内按钮给读屏软件的名称：先是按钮上的字，再是文件名（“暂停 watch-face.bin”）。 */
+    named: '{action} {name}',
     pause: '暂停',
     resume: '继续',
     cancel: '取消',
