@@ -5,5 +5,6 @@ import downloads from './downloads.js';
 import engine from './engine.js';
 import media from './media.js';
 import settings from './settings.js';
+import transfer from './transfer.js';
 
-export const zhCN = { ...common, downloads, media, devices, console: consoleMessages, settings, engine };
+export const zhCN = { ...common, downloads, media, devices, console: consoleMessages, settings, engine, transfer };
