@@ -97,6 +97,7 @@ describe('whether a task can resume, on its row', () => {
     expect(resumeNoteOf(view({ resumable: false }))).toBe('not-resumable');
     expect(resumeNoteOf(view({ resumable: false, state: 'paused' }))).toBe('not-resumable-paused');
     expect(resumeNoteOf(view({ resumable: false, state: 'paused', bytes: 0 }))).toBeNull();
+    expect(resumeNoteOf(view({ resumable: false, state: 'queued' }))).toBe('not-resumable-paused');
     expect(resumeNoteOf(view({ resumable: false, restarted: { from: 5, at: 1 } }))).toBe('restarted');
     expect(resumeNoteOf(view({ resumable: false, state: 'completed' }))).toBeNull();
     const running = mountWith(ResumeNote, { task: view({ resumable: false }) });
@@ -111,6 +112,7 @@ describe('whether a task can resume, on its row', () => {
     expect(pauseLosesBytes(view({ resumable: undefined }))).toBe(false);
     expect(pauseLosesBytes(view({ resumable: false, bytes: 0 }))).toBe(false);
     expect(pauseLosesBytes(view({ resumable: false, state: 'paused' }))).toBe(false);
+    expect(pauseLosesBytes(view({ resumable: false, state: 'queued' }))).toBe(false);
   });
 
   it('a failed row keeps showing the bytes it has', () => {

@@ -16,7 +16,7 @@ export function usePauseGuard(downloads: ReturnType<typeof useDownloads>) {
   watch(
     () => asking.value?.state,
     (state) => {
-      if (token.value && state !== 'running' && state !== 'queued') token.value = null;
+      if (token.value && state !== 'running') token.value = null;
     },
   );
 

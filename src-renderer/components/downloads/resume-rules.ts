@@ -13,11 +13,15 @@ export function resumeNoteOf(task: Pick<TaskView, 'state' | 'resumable' | 'resta
   if (state !== 'running' && state !== 'queued' && state !== 'paused') return null;
   if (task.restarted) return 'restarted';
   if (task.resumable !== false) return null;
-  if (state === 'paused') return task.bytes > 0 ? 'not-resumable-paused' : null;
-  return 'not-resumable';
+  if (state === 'running') return 'not-resumable';
+  // Paused, or back in the queue after a stop: its next run starts over.
+  return task.bytes > 0 ? 'not-resumable-paused' : null;
 }
 
-/** Pausing this task throws its bytes away: ask first. */
+/**
+ * Pausing this task now throws its bytes away: ask first. Only a running one: a queued task's bytes
+ * are lost when it runs again whether it is paused first or not.
+ */
 export function pauseLosesBytes(task: Pick<TaskView, 'state' | 'resumable' | 'bytes'>): boolean {
-  return task.resumable === false && task.bytes > 0 && (task.state === 'running' || task.state === 'queued');
+  return task.resumable === false && task.bytes > 0 && task.state === 'running';
 }
