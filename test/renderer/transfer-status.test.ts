@@ -191,7 +191,9 @@ describe('Pause in the Downloads view, against a server that cannot resume', () 
     const Page = defineComponent({ render: () => h('div', [h(DownloadsView), h(NoticeList)]) });
     wrapper = mount(Page, { global: { plugins: [pinia, i18n] }, attachTo: document.body });
     const w = wrapper;
-    const { token } = await useDownloads().start({ url: server.urlFor('/novalid.bin') });
+    const started = await useDownloads().start({ url: server.urlFor('/novalid.bin') });
+    if (!started.ok) throw new Error(started.error.message);
+    const { token } = started;
     const row = () => w.get(`[data-testid="task-row"][data-token="${token}"]`);
     await waitFor(() => harness.engine.get(token).resumable === false && harness.engine.get(token).bytes > 0, 'the verdict');
     await waitFor(() => row().find('[data-testid="task-resume-note"]').exists(), 'the note');
