@@ -51,6 +51,34 @@ export interface TaskRecord {
   createdAt: number;
   updatedAt: number;
   completedAt?: number;
+  /**
+   * Whether a pause (or a failure) keeps the bytes: the server's accepted answer carried a validator
+   * for If-Range (a strong ETag, else Last-Modified) and took byte ranges (`Accept-Ranges: bytes` or a
+   * 206). false: a resume starts over from byte 0. Absent until the first answer was accepted.
+   */
+  resumable?: boolean;
+  /** Set when a run had to start over from byte 0 although bytes were there: how many were lost, and when. */
+  restarted?: TaskRestart;
+  /** Only while a running task waits before its next attempt (cleared when that attempt starts or the task leaves running). */
+  retry?: TaskRetry;
+}
+
+/** A running task waiting between attempts: attempt `attempt` of at most `of` (counted without progress) starts at `at`. */
+export interface TaskRetry {
+  /** The number of the next attempt in the current run of attempts without progress (2 after one failure). */
+  attempt: number;
+  /** The bound: after that many attempts in a row without progress the task fails (1000). */
+  of: number;
+  /** When the next attempt starts (epoch milliseconds, Date.now()). */
+  at: number;
+}
+
+/** A resume that could not continue: the bytes on disk were dropped and the download started over. */
+export interface TaskRestart {
+  /** How many bytes were there before the restart (lost). */
+  from: number;
+  /** When it happened (epoch milliseconds). */
+  at: number;
 }
 
 /** Coalesced progress for one running task. */
@@ -62,7 +90,15 @@ export interface TaskProgress {
   speed: number;
   /** Seconds left, when total and speed allow a guess. */
   eta: number | null;
+  /**
+   * Nothing arrived for {@link STALL_AFTER_MS} or more (speed 0, eta null): the row says "Stalled" rather
+   * than a speed. Absent from engines older than this field: read it as false.
+   */
+  stalled?: boolean;
 }
+
+/** A running task that received nothing for this long is stalled (the speed window's length). */
+export const STALL_AFTER_MS = 5_000;
 
 /** What onDownloadComplete's success carries, plus where the file is on this machine. */
 export interface DownloadResult {

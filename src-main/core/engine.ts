@@ -25,6 +25,7 @@ import { newTask, type DownloadRequest } from './new-task.js';
 import { assertAction, transition } from './task-state.js';
 import { withoutOriginBound } from './origin-bound.js';
 import { KeepAlive } from './keep-alive.js';
+import { RETRY_BASE_MS, RETRY_MAX_MS } from './retry-policy.js';
 import { Runs } from './runs.js';
 
 /**
@@ -44,6 +45,7 @@ export interface EngineOptions {
   autoStart?: boolean;
   /** Socket idle timeout per attempt. */
   idleTimeoutMs?: number;
+  /** The first wait between attempts (doubling each time) and the cap of one wait: retry-policy.ts (2 s, 60 s). */
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** How often coalesced progress is emitted. */
@@ -89,8 +91,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#options = {
       autoStart: options.autoStart ?? true,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
-      retryBaseMs: options.retryBaseMs ?? 1_000,
-      retryMaxMs: options.retryMaxMs ?? 30_000,
+      retryBaseMs: options.retryBaseMs ?? RETRY_BASE_MS,
+      retryMaxMs: options.retryMaxMs ?? RETRY_MAX_MS,
       progressIntervalMs: options.progressIntervalMs ?? 250,
       galleryHome: options.galleryHome,
       env: options.env ?? process.env,
@@ -115,7 +117,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       progress: (batch) => this.emit('progress', batch),
       update: (task, patch, immediate) => this.#update(task, patch, immediate),
       settle: (token, outcome) => this.#listeners.settle(token, outcome),
-      enqueue: (task) => this.#enqueue(task),
+      // A resume that arrived while its pause was being carried out: it has run, so it goes ahead.
+      enqueue: (task) => this.#enqueue(task, true),
       fail: (task, message, error) => this.#fail(task, message, error),
       finishCancelled: (task) => this.#finishCancelled(task),
       ended: () => this.#scheduler.schedule(),
@@ -160,8 +163,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#scheduler.started = true;
     for (const task of this.#sortedTasks()) {
       if (task.state === 'queued' || task.state === 'running') {
+        // What was running, or stopped with bytes kept, has run before: it goes ahead of what never started.
+        const ran = task.state === 'running' || task.bytes > 0;
         if (task.state === 'running') this.#update(task, { state: 'queued' });
-        this.#scheduler.add(task);
+        this.#scheduler.add(task, ran);
       }
     }
     this.#scheduler.schedule();
@@ -246,6 +251,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     return snapshot(task);
   }
 
+  /** A resumed task takes the next free slot, ahead of queued tasks that never started (scheduler.ts). */
   resume(token: unknown): TaskRecord {
     const task = this.#task(token);
     assertAction(task.state, 'resume');
@@ -254,7 +260,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (task.state === 'running') this.#runs.interrupt(task.token, 'resume');
       return snapshot(task);
     }
-    this.#enqueue(task);
+    this.#enqueue(task, true);
     return snapshot(task);
   }
 
@@ -267,8 +273,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * A failed or cancelled task goes back in the queue under its token; a new URL replaces an expired
-   * link, and headers given replace the task's (the window's retry dialog shows them to be edited).
+   * A failed or cancelled task goes back in the queue under its token, ahead of tasks that never
+   * started; a new URL replaces an expired link, and headers given replace the task's (the window's
+   * retry dialog shows them to be edited). A failed task's bytes are resumed when the validators still
+   * match.
    */
   retry(token: unknown, newUrl?: string, header?: unknown): TaskRecord {
     const task = this.#task(token);
@@ -282,7 +290,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     task.message = undefined;
     task.error = undefined;
     task.completedAt = undefined;
-    this.#enqueue(task);
+    this.#enqueue(task, true);
     return snapshot(task);
   }
 
@@ -347,10 +355,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   // ---- scheduling ----------------------------------------------------------------------------
 
-  #enqueue(task: TaskRecord): void {
+  /** Into the queue; `ahead`: the task has run before (resumed, retried), so it goes before never-started ones. */
+  #enqueue(task: TaskRecord, ahead = false): void {
     this.#update(task, { state: 'queued' });
     if (this.#scheduler.started) {
-      this.#scheduler.add(task);
+      this.#scheduler.add(task, ahead);
       this.#scheduler.schedule();
     }
   }
@@ -379,6 +388,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   #update(task: TaskRecord, patch: Partial<TaskRecord>, immediate = false): void {
     if (patch.state !== undefined) transition(task.state, patch.state);
     Object.assign(task, patch, { updatedAt: Date.now() });
+    // A wait for the next attempt belongs to one run: any change of state ends it.
+    if (patch.state !== undefined && !('retry' in patch)) delete task.retry;
     this.store.putTask(task, { immediate });
     this.emit('task', snapshot(task));
   }

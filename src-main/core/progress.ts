@@ -1,4 +1,4 @@
-import type { TaskProgress, TaskRecord } from '../../src-shared/types.js';
+import { STALL_AFTER_MS, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
 
 /** What progress reporting needs of a running transfer: its byte count and its smoothed speed. */
 export interface ProgressRun {
@@ -27,15 +27,25 @@ interface Sample {
   bytes: number;
 }
 
+/** One run's speed window, and when its byte count last moved. */
+interface Window {
+  samples: Sample[];
+  movedAt: number;
+}
+
 /**
  * Progress reporting: every `intervalMs` while anything runs, one coalesced batch for all running
- * tasks (bytes, speed over {@link SPEED_WINDOW_MS}, eta), never per chunk. The task's `bytes` is
- * brought up to date too (the store never writes progress).
+ * tasks (bytes, speed over {@link SPEED_WINDOW_MS}, eta, stalled), never per chunk. The task's `bytes`
+ * is brought up to date too (the store never writes progress).
+ *
+ * A run that received nothing for {@link STALL_AFTER_MS} (a server that holds the connection open and
+ * sends nothing, a connection still being made, a wait between attempts) is `stalled`: speed 0 and no
+ * eta, never a dwindling rate and an ETA of years ("1 B/s, 71329h12m left", issue 10, point 2).
  */
 export class ProgressReporter {
   #timer: NodeJS.Timeout | undefined;
   /** Per run (a new run starts a new window): the samples of the last window, oldest first. */
-  #windows = new WeakMap<ProgressRun, Sample[]>();
+  #windows = new WeakMap<ProgressRun, Window>();
 
   constructor(
     private readonly intervalMs: number,
@@ -63,34 +73,40 @@ export class ProgressReporter {
     for (const [token, run] of this.running()) {
       const task = this.taskOf(token);
       if (!task) continue;
-      const windowRate = this.#speedOf(run, now);
+      const { rate: windowRate, quietMs } = this.#speedOf(run, now);
+      const stalled = quietMs >= STALL_AFTER_MS;
       // Nothing in the whole window is a stall: 0 at once, not a slow decay.
       const alpha = 1 - Math.exp(-this.intervalMs / SMOOTHING_MS);
+      // (A stall of a whole window has no bytes in it either: its rate is 0.)
       run.speed = windowRate === 0 || run.speed === 0 ? windowRate : run.speed + alpha * (windowRate - run.speed);
       run.lastBytes = run.bytes;
       task.bytes = run.bytes;
-      const eta = task.total !== null && run.speed > 0 ? Math.max(0, (task.total - run.bytes) / run.speed) : null;
-      batch.push({ token, bytes: run.bytes, total: task.total, speed: Math.round(run.speed), eta });
+      // The figure shown, and the ETA from it: below 1 B/s there is no speed to speak of (and an ETA of years).
+      const speed = Math.round(run.speed);
+      const eta = task.total !== null && speed > 0 ? Math.max(0, (task.total - run.bytes) / run.speed) : null;
+      batch.push({ token, bytes: run.bytes, total: task.total, speed, eta, stalled });
     }
     if (batch.length > 0) this.emit(batch);
   }
 
-  /** Bytes per second over the window, from this run's samples. */
-  #speedOf(run: ProgressRun, now: number): number {
-    let samples = this.#windows.get(run);
-    const last = samples?.at(-1);
-    if (!samples || last === undefined || run.lastBytes < last.bytes) {
+  /** Bytes per second over the window, from this run's samples, and how long its byte count has not moved. */
+  #speedOf(run: ProgressRun, now: number): { rate: number; quietMs: number } {
+    let window = this.#windows.get(run);
+    const last = window?.samples.at(-1);
+    if (!window || last === undefined || run.lastBytes < last.bytes) {
       // A new run, or one that started over from fewer bytes: the window starts at the last report
       // (where `lastBytes` stands), one interval ago.
-      samples = [{ at: now - this.intervalMs, bytes: run.lastBytes }];
-      this.#windows.set(run, samples);
+      window = { samples: [{ at: now - this.intervalMs, bytes: run.lastBytes }], movedAt: now - this.intervalMs };
+      this.#windows.set(run, window);
       run.speed = 0;
     }
+    const { samples } = window;
+    if (run.bytes !== samples.at(-1)!.bytes) window.movedAt = now;
     samples.push({ at: now, bytes: run.bytes });
     // Keep one sample at or beyond the window's start, so the span is always the full window.
     while (samples.length > 2 && samples[1]!.at <= now - SPEED_WINDOW_MS) samples.shift();
     const first = samples[0]!;
     const span = now - first.at;
-    return span > 0 ? (Math.max(0, run.bytes - first.bytes) * 1000) / span : 0;
+    return { rate: span > 0 ? (Math.max(0, run.bytes - first.bytes) * 1000) / span : 0, quietMs: now - window.movedAt };
   }
 }

@@ -20,11 +20,19 @@ export interface SchedulerHost {
 }
 
 /**
- * The scheduler: the queue (oldest first), the global concurrency cap, each profile's cap and its
- * offline state, and the offline timeouts. It decides what starts when; the transfer is the host's.
+ * The scheduler: the queue, the global concurrency cap, each profile's cap and its offline state, and
+ * the offline timeouts. It decides what starts when; the transfer is the host's.
+ *
+ * The queue has two parts, each first in, first out: tasks that have run before (resumed, retried,
+ * interrupted by a stop or a crash) and tasks that never started. A free slot goes to the first of the
+ * former before any of the latter: a user who resumes a paused download expects it to go on now, not
+ * behind twenty links pasted meanwhile (issue 10, point 1).
  */
 export class Scheduler {
   started = false;
+  /** Tasks that have run before: they take the next free slot. */
+  readonly #ahead = new Set<string>();
+  /** Tasks that never started, oldest first. */
   readonly #queue = new Set<string>();
   readonly #offlineTimers = new Map<string, NodeJS.Timeout>();
   /**
@@ -37,21 +45,30 @@ export class Scheduler {
   constructor(private readonly host: SchedulerHost) {}
 
   get size(): number {
-    return this.#queue.size;
+    return this.#ahead.size + this.#queue.size;
   }
 
-  tokens(): IterableIterator<string> {
-    return this.#queue.values();
+  /** Queued tokens in the order they will start (profiles' caps and offline state aside). */
+  *tokens(): IterableIterator<string> {
+    yield* this.#ahead;
+    yield* this.#queue;
   }
 
-  /** Into the queue; an offline profile's timeout starts counting now. Call schedule() after. */
-  add(task: TaskRecord): void {
-    this.#queue.add(task.token);
+  /**
+   * Into the queue; an offline profile's timeout starts counting now. Call schedule() after. `ahead`:
+   * the task has run before, so it goes before every task that never started.
+   */
+  add(task: TaskRecord, ahead = false): void {
+    if (ahead) {
+      this.#queue.delete(task.token);
+      this.#ahead.add(task.token);
+    } else if (!this.#ahead.has(task.token)) this.#queue.add(task.token);
     this.armOfflineTimer(task);
   }
 
   /** Out of the queue, its offline timer cleared. */
   delete(token: string): void {
+    this.#ahead.delete(token);
     this.#queue.delete(token);
     this.#toldWaiting.delete(token);
     this.#clearOfflineTimer(token);
@@ -68,7 +85,7 @@ export class Scheduler {
 
   /** A profile changed (e.g. went offline): its queued tasks start counting their offline timeout now. */
   rearm(): void {
-    for (const token of this.#queue) {
+    for (const token of this.tokens()) {
       const task = this.host.getTask(token);
       if (task?.state === 'queued') this.armOfflineTimer(task);
     }
@@ -80,7 +97,7 @@ export class Scheduler {
     this.#offlineTimers.clear();
   }
 
-  /** Start queued tasks, oldest first, within the global cap and each profile's cap. */
+  /** Start queued tasks, those that ran before first, then the oldest, within the global cap and each profile's cap. */
   schedule(): void {
     if (!this.started) return;
     const { running } = this.host;
@@ -89,7 +106,7 @@ export class Scheduler {
       const id = this.host.getTask(token)?.profileId ?? '';
       perProfile.set(id, (perProfile.get(id) ?? 0) + 1);
     }
-    for (const token of this.#queue) {
+    for (const token of this.tokens()) {
       if (running.size >= this.host.concurrency()) break;
       const task = this.host.getTask(token);
       if (!task || task.state !== 'queued') {

@@ -68,6 +68,8 @@ export function runSegmented(options: SegmentedOptions): Promise<{ size: number;
 
 interface Connection extends Worker {
   failures: number;
+  /** While it waits before trying again: ends the wait early (nothing is left to wait for). */
+  wake?: () => void;
   firstByteAt?: number;
   /** Ends this connection's request and waits: aborted with the run, or alone when it is closed (fewer segments). */
   controller: AbortController;
@@ -272,6 +274,9 @@ class SegmentedDownload {
       const seg = signal.aborted ? undefined : (conn.seg ?? this.#map.take(conn, MIN_STEAL, this.#mapped, this.#live));
       if (!seg) {
         response?.close();
+        // Nothing left to take: connections waiting to try again would only find the same, and the
+        // run would wait for their backoff (up to a minute) before it could end.
+        for (const other of this.#live) other.wake?.();
         return;
       }
       const before = seg.written;
@@ -295,16 +300,20 @@ class SegmentedDownload {
         // One plain stream hands its failure to the engine, which resumes it as a single stream.
         if (!this.#mapped) return this.#abort(failure);
         conn.failures = seg.written > before ? 1 : conn.failures + 1;
-        if (!failure.transient || conn.failures >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
-          // Refused (e.g. a server's connection cap) or failing again and again: the connection retires,
-          // and its range goes to the others. The last one hands the failure to the engine.
-          if (this.#working().length <= 1) this.#abort(failure);
-          return;
-        }
+        // The last connection hands its failure to the engine at once: the engine's wait is the one
+        // the task shows ("Retrying in N s"), and it resumes from the map.
+        if (this.#working().length <= 1) return this.#abort(failure);
+        // Refused (e.g. a server's connection cap) or failing again and again: the connection retires,
+        // and its range goes to the others.
+        if (!failure.transient || conn.failures >= MAX_ATTEMPTS_WITHOUT_PROGRESS) return;
+        const woken = new AbortController();
+        conn.wake = () => woken.abort();
         try {
-          await delay(retryWait(failure, conn.failures, this.#o.retry), undefined, { signal });
+          await delay(retryWait(failure, conn.failures, this.#o.retry), undefined, { signal: AbortSignal.any([signal, woken.signal]) });
         } catch {
-          return;
+          if (signal.aborted) return;
+        } finally {
+          conn.wake = undefined;
         }
       }
     }

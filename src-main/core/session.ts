@@ -57,7 +57,7 @@ export interface SessionInput {
   retry: { baseMs: number; maxMs: number };
   partitionDir: string;
   partialDir: string;
-  /** Records a change of the task (total, bytes, a retry's message). */
+  /** Records a change of the task (total, bytes, resumability, a retry's state and message). */
   update: (patch: Partial<TaskRecord>) => void;
 }
 
@@ -65,6 +65,16 @@ export interface SessionInput {
 const SIDECAR_AFTER_BYTES = 1024 * 1024;
 /** ...or once it has streamed this long (a slow link takes long to fetch a chunk). */
 const SIDECAR_AFTER_MS = 1_000;
+
+/**
+ * Whether bytes of this resource survive a pause: the engine resumes only with a validator for
+ * If-Range (stream-rules.ts: a strong ETag, else Last-Modified), and only a server that takes ranges
+ * answers a ranged request with a 206 (a 200 starts over). The answer says so with `Accept-Ranges: bytes`
+ * or by being a 206; a server that takes ranges without saying so reads false until a resume proves it.
+ */
+export function resumableBy(meta: PartialMeta): boolean {
+  return meta.acceptsRanges === true && validatorOf(meta) !== undefined;
+}
 
 /** The attempt loop of one task: resume, retry with backoff; ends when every byte is there, or not. */
 export async function runSession(input: SessionInput): Promise<SessionOutcome> {
@@ -99,6 +109,8 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
   let furthest = run.bytes;
   /** Set when a segmented download found its resource changed: the rest of this run is one stream. */
   let single = false;
+  /** Bytes on disk when the current attempt began: an answer accepted at 0 with bytes there is a restart. */
+  let held = run.bytes;
   const started = (next: PartialMeta, offset: number, done?: ByteRange[]): void => {
     // A changed resource is a new race: how far the old one got says nothing about this one.
     if (offset === 0 && meta !== undefined && validatorOf(meta) !== validatorOf(next)) furthest = 0;
@@ -112,7 +124,13 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
     run.bytes = offset;
     run.lastBytes = Math.min(run.lastBytes, offset);
     usedByOthers = checkQuota({ task, profile, total: next.total, partials, partitionDir: input.partitionDir, partialDir: input.partialDir });
-    if (task.total !== next.total || task.bytes !== offset) input.update({ total: next.total, bytes: offset });
+    const patch: Partial<TaskRecord> = {};
+    if (task.total !== next.total || task.bytes !== offset) Object.assign(patch, { total: next.total, bytes: offset });
+    const resumable = resumableBy(next);
+    if (task.resumable !== resumable) patch.resumable = resumable;
+    if (offset === 0 && held > 0) patch.restarted = { from: held, at: Date.now() };
+    held = 0;
+    if (Object.keys(patch).length > 0) input.update(patch);
   };
   const onBytes = (n: number): void => {
     run.bytes += n;
@@ -180,17 +198,20 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
       }
       if (reason instanceof SegmentsInvalidated) {
         // The resource changed under the segments: their bytes are worthless. Start over, one stream.
+        const lost = partials.bytes(task.token, meta);
         partials.remove(task.token);
         meta = undefined;
         sidecarOnDisk = false;
         sidecarDue = undefined;
         single = true;
-        input.update({ message: reason.message, bytes: 0 });
+        held = 0;
+        input.update({ message: reason.message, bytes: 0, ...(lost > 0 ? { restarted: { from: lost, at: Date.now() } } : {}) });
         continue;
       }
       if (!(reason instanceof AttemptFailure)) throw reason;
       if (reason.kind === FailureKind.NoSpace) partials.remove(task.token);
       const reached = partials.bytes(task.token);
+      held = reached;
       failuresInRow = reached > furthest ? 1 : failuresInRow + 1;
       furthest = Math.max(furthest, reached);
       if (!reason.transient) return { kind: 'failed', message: reason.message, error: reasonOf(reason, { folder: input.partialDir }) };
@@ -198,7 +219,12 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
         return { kind: 'failed', message: `${reason.message} (gave up after ${failuresInRow} attempts)`, error: reasonOf(reason, { attempts: failuresInRow }) };
       }
       const wait = retryWait(reason, failuresInRow, input.retry);
-      input.update({ message: `${reason.message}; retrying`, error: reasonOf(reason) });
+      // What the row counts down: the next attempt's number in this run of failures, the bound, when.
+      input.update({
+        message: `${reason.message}; retrying`,
+        error: reasonOf(reason),
+        retry: { attempt: failuresInRow + 1, of: MAX_ATTEMPTS_WITHOUT_PROGRESS, at: Date.now() + wait },
+      });
       try {
         await delay(wait, undefined, { signal });
       } catch {
@@ -206,6 +232,7 @@ export async function runSession(input: SessionInput): Promise<SessionOutcome> {
         if (why instanceof Interrupt) return { kind: 'interrupted', interrupt: why };
         throw why;
       }
+      input.update({ retry: undefined });
     }
   }
 }

@@ -4,6 +4,7 @@ import { httpBridge } from '../../src-shared/http-bridge.js';
 import { Engine, type EngineOptions } from '../core/engine.js';
 import { dataPaths } from '../core/paths.js';
 import { ensurePrivateDir } from '../core/private-files.js';
+import { retryTimingFromEnv } from '../core/retry-policy.js';
 import { openStore, type StoreConf } from '../core/store.js';
 import { VERSION } from '../core/version.js';
 import { createRouter, type DesktopShell } from '../router/handlers.js';
@@ -109,7 +110,8 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
     }
     // Settings an older version stored unchecked (a relative gallery folder, a proxy that is no URL) are back at their defaults: say which.
     for (const dropped of store.droppedSettings) process.stderr.write(`warning: a stored setting was invalid and is back at its default: ${dropped}\n`);
-    engine = new Engine({ ...options.engine, dataDir: options.dataDir, store, autoStart: false });
+    // VELA_RETRY_BASE_MS / VELA_RETRY_MAX_MS: shorter waits between attempts for tests and scripts (retry-policy.ts).
+    engine = new Engine({ ...retryTimingFromEnv(process.env), ...options.engine, dataDir: options.dataDir, store, autoStart: false });
     pages = options.pages?.(engine, secret);
     router = createRouter(engine, () => ({
       pid: process.pid,

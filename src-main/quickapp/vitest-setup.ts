@@ -10,6 +10,11 @@ import { PROVIDED_ROOT, PROVIDED_SETTINGS, STATE, type ProvidedSettings } from '
  * dir for the file (or for each test), and the plugin's device at the start of every test, so the
  * device one test picked with `configure({ device })` never leaks into the next.
  */
+// A test cannot wait minutes for a server that is down (the engine's waits between attempts are 2 s
+// doubling to 60 s): waits of 100 ms doubling to 1 s here, unless the run set its own.
+process.env.VELA_RETRY_BASE_MS ??= '100';
+process.env.VELA_RETRY_MAX_MS ??= '1000';
+
 const read = inject as unknown as (key: string) => unknown;
 const settings = (read(PROVIDED_SETTINGS) ?? { device: '', dataDir: 'per-file' }) as ProvidedSettings;
 const root = (read(PROVIDED_ROOT) as string | undefined) ?? os.tmpdir();

@@ -32,6 +32,8 @@ export interface TaskView extends TaskRecord {
   speed: number;
   /** Seconds left while running, when known. */
   eta: number | null;
+  /** Running, and nothing arrived for a few seconds (the row says "Stalled" instead of a speed). */
+  stalled: boolean;
   kind: MediaKindOrOther;
   /** What the row shows as its title. */
   displayName: string;
@@ -222,6 +224,7 @@ export const useDownloads = defineStore('downloads', () => {
       ...copy,
       speed: running ? (previous?.speed ?? 0) : 0,
       eta: running ? (previous?.eta ?? null) : null,
+      stalled: running ? (previous?.stalled ?? false) : false,
       kind: kindOf(copy),
       displayName: displayNameOf(copy),
     };
@@ -300,6 +303,7 @@ export const useDownloads = defineStore('downloads', () => {
       task.total = progress.total;
       task.speed = progress.speed;
       task.eta = progress.eta;
+      task.stalled = progress.stalled === true;
     }
     if (totalChanged && sortKey.value === 'size') bumpList();
     else if (batch.length > 0) scheduleResort();

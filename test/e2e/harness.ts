@@ -26,10 +26,11 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function startApp(options: { locale?: string } = {}): Promise<App> {
+/** `env`: more environment for `serve` (e.g. VELA_RETRY_BASE_MS for shorter waits between attempts). */
+export async function startApp(options: { locale?: string; env?: Record<string, string> } = {}): Promise<App> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-e2e-'));
   const galleryHome = path.join(dataDir, 'home');
-  const { child: server, url } = await spawnServe(dataDir, galleryHome);
+  const { child: server, url } = await spawnServe(dataDir, galleryHome, options.env);
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: options.locale ?? 'en-US' });
   const page = await context.newPage();
@@ -55,10 +56,10 @@ export async function startApp(options: { locale?: string } = {}): Promise<App> 
 }
 
 /** `vela-companion serve` on a data dir (any free port), and the URL with the secret it printed. */
-export async function spawnServe(dataDir: string, home: string): Promise<{ child: ChildProcess; url: string }> {
+export async function spawnServe(dataDir: string, home: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vela-companion.js'), 'serve', '--data-dir', dataDir, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') },
+    env: { ...process.env, ...env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') },
   });
   return { child, url: await firstLine(child) };
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_ATTEMPTS_WITHOUT_PROGRESS } from '../../src-main/core/retry-policy.js';
 import { FailCode } from '../../src-shared/codes.js';
 import { createHarness, MiB, rejection, sizeOf, thrown, waitFor, type EngineHarness } from '../helpers/engine.js';
 import { randomBytesSeeded, sha256, sha256File, startServer, type TestServer } from '../helpers/server.js';
@@ -236,7 +237,7 @@ describe('HTTP errors', () => {
     expect(error.message).toMatch(/500/);
     const attempts = server.requestsFor('/broken.txt').length;
     expect(attempts).toBeGreaterThan(1);
-    expect(attempts).toBeLessThanOrEqual(5);
+    expect(attempts).toBeLessThanOrEqual(MAX_ATTEMPTS_WITHOUT_PROGRESS);
     expect(h.cacheFiles()).toEqual([]);
   });
 

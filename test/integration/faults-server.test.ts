@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_ATTEMPTS_WITHOUT_PROGRESS } from '../../src-main/core/retry-policy.js';
 import { FailCode } from '../../src-shared/codes.js';
 import { createHarness, KiB, MiB, waitFor, type EngineHarness } from '../helpers/engine.js';
 import { faultSeed, listDir, randomInt, seededRandom, watchCache } from '../helpers/faults.js';
@@ -123,21 +124,21 @@ describe(`connections dropped at seeded random offsets (seed ${SEED})`, () => {
       const p = `/restart-${run}.bin`;
       server.setFile(p, { body, dropAfterBytes: drops, ...(noRanges ? { acceptRanges: false } : { etag: null, lastModified: null }) });
       const context = `seed ${SEED} run ${run} (${noRanges ? 'ignores Range' : 'no validators'}): size ${size}, drops ${drops.join(', ')}`;
-      // A drop short of the furthest point so far is no progress: five in a row may fail, with 1000.
+      // A drop short of the furthest point so far is no progress: eight in a row may fail, with 1000.
       await runCase(p, () => body, context);
       for (const [i, r] of gets(p).entries()) {
         if (noRanges) expect(r.status, `${context}: request ${i}`).toBe(200);
         else expect(r.range, `${context}: request ${i} must not ask for a range it cannot validate`).toBeUndefined();
       }
     }
-    // And a link that always breaks at the same point never gets further: 1000 after 5 attempts, no file.
+    // And a link that always breaks at the same point never gets further: 1000 after 8 attempts, no file.
     for (const noRanges of [true, false]) {
       const body = randomBytesSeeded(300 * KiB, SEED + 199);
       const p = `/same-point-${noRanges ? 'norange' : 'novalidator'}.bin`;
-      server.setFile(p, { body, dropAfterBytes: Array(8).fill(100 * KiB), ...(noRanges ? { acceptRanges: false } : { etag: null, lastModified: null }) });
+      server.setFile(p, { body, dropAfterBytes: Array(MAX_ATTEMPTS_WITHOUT_PROGRESS + 2).fill(100 * KiB), ...(noRanges ? { acceptRanges: false } : { etag: null, lastModified: null }) });
       const outcome = await runCase(p, () => body, `${p}: drops at 100 KiB every time`);
-      expect(outcome).toMatchObject({ ok: false, message: expect.stringMatching(/gave up after 5 attempts/) });
-      expect(gets(p)).toHaveLength(5);
+      expect(outcome).toMatchObject({ ok: false, message: expect.stringMatching(new RegExp(`gave up after ${MAX_ATTEMPTS_WITHOUT_PROGRESS} attempts`)) });
+      expect(gets(p)).toHaveLength(MAX_ATTEMPTS_WITHOUT_PROGRESS);
     }
   });
 });
@@ -193,7 +194,7 @@ describe('server errors', () => {
     server.setFile('/always-500.bin', { body, status: 500 });
     const failed = await runCase('/always-500.bin', () => body, '500 for ever');
     expect(failed).toMatchObject({ ok: false, code: 1000, message: expect.stringMatching(/HTTP status 500/) });
-    expect(gets('/always-500.bin')).toHaveLength(5);
+    expect(gets('/always-500.bin')).toHaveLength(MAX_ATTEMPTS_WITHOUT_PROGRESS);
 
     server.setFile('/404.bin', { body, status: 404 });
     expect(await runCase('/404.bin', () => body, '404')).toMatchObject({ ok: false, message: expect.stringMatching(/HTTP status 404/) });
@@ -215,12 +216,12 @@ describe(`stalls past the idle timeout (${IDLE_MS} ms)`, () => {
     expect(requests.length).toBe(Math.ceil(size / stallAt));
   });
 
-  it('a server that never sends a byte fails with 1000 "timeout" after 5 attempts', async () => {
+  it(`a server that never sends a byte fails with 1000 "timeout" after ${MAX_ATTEMPTS_WITHOUT_PROGRESS} attempts`, async () => {
     const body = randomBytesSeeded(100 * KiB, SEED + 501);
     server.setFile('/silent.bin', { body, stallAfterBytes: 0 });
     const outcome = await runCase('/silent.bin', () => body, 'stall at byte 0');
-    expect(outcome).toMatchObject({ ok: false, message: expect.stringMatching(/^timeout.*gave up after 5 attempts/) });
-    expect(gets('/silent.bin')).toHaveLength(5);
+    expect(outcome).toMatchObject({ ok: false, message: expect.stringMatching(new RegExp(`^timeout.*gave up after ${MAX_ATTEMPTS_WITHOUT_PROGRESS} attempts`)) });
+    expect(gets('/silent.bin')).toHaveLength(MAX_ATTEMPTS_WITHOUT_PROGRESS);
   });
 });
 

@@ -34,6 +34,7 @@ function task(fields: Partial<TaskView>): TaskView {
     updatedAt: 2,
     speed: 0,
     eta: null,
+    stalled: false,
     kind: 'other',
     displayName: 'face.bin',
     ...fields,

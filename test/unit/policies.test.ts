@@ -1,20 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ATTEMPTS_WITHOUT_PROGRESS, parseRetryAfter, retryDelay } from '../../src-main/core/retry-policy.js';
+import { MAX_ATTEMPTS_WITHOUT_PROGRESS, parseRetryAfter, RETRY_BASE_MS, RETRY_MAX_MS, retryDelay, retryTimingFromEnv } from '../../src-main/core/retry-policy.js';
 import { RateLimiter, reserveAll } from '../../src-main/core/throttle.js';
 import { parseContentRange } from '../../src-main/core/stream-rules.js';
 
 describe('retry policy', () => {
-  it('backs off exponentially, with jitter, up to the cap', () => {
+  it('backs off exponentially from 2 s to a 60 s cap, each wait up to a fifth shorter (jitter)', () => {
     const low = () => 0;
     const high = () => 0.999_999;
-    expect(retryDelay(1, { baseMs: 1000, maxMs: 30_000, random: low })).toBe(500);
-    expect(retryDelay(1, { baseMs: 1000, maxMs: 30_000, random: high })).toBe(1000);
-    expect(retryDelay(3, { baseMs: 1000, maxMs: 30_000, random: high })).toBe(4000);
-    expect(retryDelay(20, { baseMs: 1000, maxMs: 30_000, random: high })).toBe(30_000);
+    const timing = { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS };
+    const schedule = Array.from({ length: MAX_ATTEMPTS_WITHOUT_PROGRESS - 1 }, (_, i) => retryDelay(i + 1, { ...timing, random: low }));
+    expect(schedule).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
+    // Minutes in all before a download that never gets anywhere fails (issue 10, point 2), not ~10 s.
+    const fastest = Array.from({ length: MAX_ATTEMPTS_WITHOUT_PROGRESS - 1 }, (_, i) => retryDelay(i + 1, { ...timing, random: high }));
+    expect(fastest.reduce((a, b) => a + b, 0)).toBeGreaterThan(140_000);
+    expect(retryDelay(1, { ...timing, random: high })).toBe(1_600);
+    expect(retryDelay(20, { baseMs: 1000, maxMs: 30_000, random: low })).toBe(30_000);
+    // The tests' tiny timings keep working.
+    expect(retryDelay(3, { baseMs: 20, maxMs: 100, random: low })).toBe(80);
   });
 
-  it('stops after as many attempts as Chrome and Android', () => {
-    expect(MAX_ATTEMPTS_WITHOUT_PROGRESS).toBe(5);
+  it('bounds the attempts in a row without progress', () => {
+    expect(MAX_ATTEMPTS_WITHOUT_PROGRESS).toBe(8);
+  });
+
+  it('reads shorter timings from VELA_RETRY_BASE_MS and VELA_RETRY_MAX_MS, and ignores anything else', () => {
+    expect(retryTimingFromEnv({ VELA_RETRY_BASE_MS: '500', VELA_RETRY_MAX_MS: '2000' })).toEqual({ retryBaseMs: 500, retryMaxMs: 2000 });
+    expect(retryTimingFromEnv({ VELA_RETRY_BASE_MS: '0', VELA_RETRY_MAX_MS: '-5' })).toEqual({});
+    expect(retryTimingFromEnv({ VELA_RETRY_BASE_MS: '1e3', VELA_RETRY_MAX_MS: 'soon' })).toEqual({});
+    expect(retryTimingFromEnv({})).toEqual({});
   });
 
   it('reads Retry-After as seconds or a date, capped at a minute', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskProgress, TaskRecord } from '../../src-shared/types.js';
+import { STALL_AFTER_MS, type TaskProgress, type TaskRecord } from '../../src-shared/types.js';
 import { ProgressReporter, SPEED_WINDOW_MS, type ProgressRun } from '../../src-main/core/progress.js';
 import { sliceSize } from '../../src-main/core/stream-rules.js';
 import { RateLimiter } from '../../src-main/core/throttle.js';
@@ -64,6 +64,44 @@ describe('the speed and ETA a running task reports', () => {
     const p = r.tick(250, 10_000);
     expect(p.speed).toBe(40_000);
     expect(p.eta).toBeCloseTo((10_000_000 - 10_000) / 40_000);
+  });
+});
+
+describe('a stalled run (issue 10, point 2)', () => {
+  it('is stalled once nothing arrived for 5 s: speed 0, no ETA; a byte ends the stall', () => {
+    const r = rig(100 * 1024 * 1024);
+    for (let i = 0; i < 20; i++) r.tick(250, 17_000);
+    expect(r.batches.at(-1)).toMatchObject({ stalled: false });
+    // Quiet: still a speed (the window holds the last bytes) and not yet stalled for a while...
+    let p = r.tick(250, 0);
+    expect(p.stalled).toBe(false);
+    for (let t = 500; t < STALL_AFTER_MS; t += 250) p = r.tick(250, 0);
+    expect(p.stalled).toBe(false);
+    // ...then stalled: never "1 B/s, 71329h12m left".
+    p = r.tick(250, 0);
+    expect(p).toMatchObject({ stalled: true, speed: 0, eta: null });
+    for (let i = 0; i < 40; i++) p = r.tick(250, 0);
+    expect(p).toMatchObject({ stalled: true, speed: 0, eta: null });
+    p = r.tick(250, 1);
+    expect(p.stalled).toBe(false);
+  });
+
+  it('is stalled when a run gets no byte at all for 5 s (a server that never answers)', () => {
+    const r = rig(1_000);
+    let p = r.tick(250, 0);
+    expect(p.stalled).toBe(false);
+    for (let t = 250; t < STALL_AFTER_MS; t += 250) p = r.tick(250, 0);
+    expect(p).toMatchObject({ stalled: true, speed: 0, eta: null });
+  });
+
+  it('never reports an ETA from a speed that rounds to 0', () => {
+    const r = rig(100 * 1024 * 1024);
+    // One byte every 4.75 s: about 0.2 B/s, never quiet for 5 s, so not stalled either.
+    let p = r.tick(250, 1);
+    for (let i = 1; i < 240; i++) p = r.tick(250, i % 19 === 0 ? 1 : 0);
+    expect(p.stalled).toBe(false);
+    expect(p.speed).toBe(0);
+    expect(p.eta).toBeNull();
   });
 });
 

@@ -7,5 +7,6 @@ import failures from './failures.js';
 import media from './media.js';
 import queue from './queue.js';
 import settings from './settings.js';
+import transfer from './transfer.js';
 
-export const en = { ...common, downloads, media, devices, console: consoleMessages, settings, engine, failures, queue };
+export const en = { ...common, downloads, media, devices, console: consoleMessages, settings, engine, failures, queue, transfer };
