@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import type { TaskProgress, TaskRecord } from '../../src-shared/types.js';
+import type { Engine } from '../core/engine.js';
+import { SuggestedNames } from '../core/suggested-name.js';
+
+/**
+ * What the router adds to every task it answers with or announces, from the disk rather than the
+ * store (so nothing here is ever written, and the engine is not involved):
+ * - `fileMissing` on a completed task whose file is gone (deleted in Media or outside the app), so
+ *   the row says "Deleted", as Chrome's does, instead of "Completed" with an Open that answers nothing;
+ * - `suggestedName` on a running or paused task, once the server's answer named it (suggested-name.ts).
+ */
+export class TaskView {
+  readonly #names: SuggestedNames;
+
+  constructor(private readonly engine: Engine) {
+    this.#names = new SuggestedNames(engine.paths.partialDir);
+  }
+
+  /** The record with the fields above; the same object (a copy the engine handed out), changed in place. */
+  decorate(task: TaskRecord): TaskRecord {
+    if (task.state === 'completed') {
+      if (task.path && !fs.existsSync(task.path)) task.fileMissing = true;
+    } else {
+      const name = this.#names.of(task);
+      if (name !== undefined) task.suggestedName = name;
+    }
+    return task;
+  }
+
+  decorateAll(tasks: TaskRecord[]): TaskRecord[] {
+    for (const task of tasks) this.decorate(task);
+    return tasks;
+  }
+
+  /**
+   * Tasks of a progress batch whose suggested name just became known (their sidecar appeared): each
+   * once, so the window can show it at once rather than at the next state change.
+   */
+  newlyNamed(batch: readonly TaskProgress[]): TaskRecord[] {
+    const named: TaskRecord[] = [];
+    for (const { token } of batch) {
+      if (this.#names.has(token)) continue;
+      let task: TaskRecord;
+      try {
+        task = this.engine.get(token);
+      } catch {
+        continue;
+      }
+      if (task.requestedFilename) continue;
+      this.decorate(task);
+      if (task.suggestedName !== undefined) named.push(task);
+    }
+    return named;
+  }
+
+  forget(token: string): void {
+    this.#names.forget(token);
+  }
+}
