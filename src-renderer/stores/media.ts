@@ -5,6 +5,7 @@ import type { MediaItem, MediaKindOrOther, MediaRef } from '../../src-shared/typ
 import { useBridge } from '../bridge.js';
 import { i18n } from '../i18n/index.js';
 import { useNotices } from './notices.js';
+import { reportShellResult } from './shell-result.js';
 
 /** One selection key per file: the partition and the name never collide together. */
 export const mediaKey = (ref: MediaRef): string => `${ref.partition}:${ref.name}`;
@@ -18,10 +19,22 @@ export interface MovedFile {
 }
 
 export type MediaFilter = MediaKindOrOther | 'all';
+export type MediaSort = 'newest' | 'oldest' | 'name' | 'size';
+export const MEDIA_SORTS: readonly MediaSort[] = ['newest', 'oldest', 'name', 'size'];
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+const byName = (a: MediaItem, b: MediaItem): number => collator.compare(a.name, b.name) || a.partition.localeCompare(b.partition);
+const COMPARATORS: Record<MediaSort, (a: MediaItem, b: MediaItem) => number> = {
+  newest: (a, b) => b.modifiedAt - a.modifiedAt || byName(a, b),
+  oldest: (a, b) => a.modifiedAt - b.modifiedAt || byName(a, b),
+  name: byName,
+  size: (a, b) => b.size - a.size || byName(a, b),
+};
 
 /**
- * The media library of the cache (and the mass partition): the list, the selection, and the actions
- * delete, move to gallery and reveal. A task that completes (or is removed) refreshes the list.
+ * The media library of the cache (and the mass partition): the list (filtered by type and name, sorted),
+ * the selection, the viewer, and the actions open, reveal, delete and move to gallery. A task that
+ * completes (or is removed) refreshes the list.
  */
 export const useMedia = defineStore('media', () => {
   const items = ref<MediaItem[]>([]);
@@ -30,10 +43,23 @@ export const useMedia = defineStore('media', () => {
   const busy = ref(false);
   const selected = ref<Set<string>>(new Set());
   const filter = ref<MediaFilter>('all');
+  const query = ref('');
+  const sortKey = ref<MediaSort>('newest');
   /** Files moved to the gallery in this session, newest first. */
   const moved = ref<MovedFile[]>([]);
+  /** The file the viewer shows (its key), or null when it is closed. */
+  const viewing = ref<string | null>(null);
 
-  const visible = computed(() => (filter.value === 'all' ? items.value : items.value.filter((i) => i.kind === filter.value)));
+  /** What the grid shows: of the chosen type, whose name holds the search text, in the chosen order. */
+  const visible = computed(() => {
+    const kind = filter.value;
+    const text = query.value.trim().toLowerCase();
+    const shown = items.value.filter((i) => (kind === 'all' || i.kind === kind) && (!text || i.name.toLowerCase().includes(text)));
+    return shown.sort(COMPARATORS[sortKey.value]);
+  });
+  /** Where the viewed file is in `visible`; -1 when the viewer is closed or the file is gone (then it closes). */
+  const viewIndex = computed(() => (viewing.value === null ? -1 : visible.value.findIndex((i) => mediaKey(i) === viewing.value)));
+  const viewed = computed<MediaItem | undefined>(() => visible.value[viewIndex.value]);
   const selectedItems = computed(() => items.value.filter((i) => selected.value.has(mediaKey(i))));
   /** Selected files whose bytes are not image, video or audio (the engine's verdict): move to gallery would refuse them. */
   const selectedNotMedia = computed(() => selectedItems.value.filter((i) => i.kind === 'other'));
@@ -177,16 +203,37 @@ export const useMedia = defineStore('media', () => {
     moved.value = [];
   }
 
-  /** Show the file in the file manager; the browser host cannot, so the path is shown instead. */
-  async function reveal(item: MediaRef): Promise<string | undefined> {
+  async function showFile(channel: 'shell.reveal' | 'shell.open', item: MediaRef): Promise<string | undefined> {
     try {
-      const result = await useBridge().invoke('shell.reveal', { partition: item.partition, name: item.name });
-      if (!result.done) useNotices().info(i18n.global.t('common.pathShown', { path: result.path }));
+      const result = await useBridge().invoke(channel, { partition: item.partition, name: item.name });
+      reportShellResult(result);
       return result.path;
     } catch (error) {
       useNotices().error(error);
       return undefined;
     }
+  }
+
+  /** Show the file in the file manager of the machine the engine runs on (else its path is shown). */
+  const reveal = (item: MediaRef): Promise<string | undefined> => showFile('shell.reveal', item);
+  /** Open it with that machine's default app: images, video and audio only (else its path is shown). */
+  const open = (item: MediaRef): Promise<string | undefined> => showFile('shell.open', item);
+
+  /** Opens the viewer on a file. */
+  function view(item: MediaRef): void {
+    viewing.value = mediaKey(item);
+  }
+
+  function closeViewer(): void {
+    viewing.value = null;
+  }
+
+  /** The viewer shows the next (1) or previous (-1) file of the grid; it stops at either end. */
+  function step(delta: number): void {
+    const index = viewIndex.value;
+    if (index < 0) return;
+    const target = visible.value[Math.min(visible.value.length - 1, Math.max(0, index + delta))];
+    if (target) viewing.value = mediaKey(target);
   }
 
   return {
@@ -196,7 +243,12 @@ export const useMedia = defineStore('media', () => {
     busy,
     selected,
     filter,
+    query,
+    sortKey,
     moved,
+    viewing,
+    viewIndex,
+    viewed,
     visible,
     selectedItems,
     selectedNotMedia,
@@ -213,5 +265,9 @@ export const useMedia = defineStore('media', () => {
     moveToGallery,
     forgetMoved,
     reveal,
+    open,
+    view,
+    closeViewer,
+    step,
   };
 });

@@ -400,6 +400,8 @@ describe('Downloads view', () => {
     const downloads = useDownloads();
     for (const path of ['/photo.png', '/song', '/missing.bin']) await downloads.start({ url: server.urlFor(path) });
     await waitFor(() => rows(w).length === 3 && rows(w).every((r) => ['completed', 'failed'].includes(r.attributes('data-state') ?? '')), 'three finished rows');
+    // Rows change in place at once; the counts follow with the list, at most 100 ms later (bumpListSoon).
+    await waitFor(() => w.find('[data-testid="filter-count-failed"]').text() === '1', 'the counts');
 
     const names = () => rows(w).map((r) => r.get('[data-testid="task-name"]').text()).sort();
     expect(w.get('[data-testid="filter-count-all"]').text()).toBe('3');
