@@ -140,9 +140,29 @@ export const useMedia = defineStore('media', () => {
     selected.value = new Set();
   }
 
+  /**
+   * Signed URLs by file, made again every few minutes: signing (an HMAC in the browser host) is not free,
+   * and a scrolling grid asks for the same cards' URLs on every frame. The URL itself only changes when
+   * its expiry moves to the next hour (media-signature.ts), so a preview keeps its URL while shown.
+   */
+  const urls = new Map<string, string>();
+  let urlsMadeIn = -1;
+  const URL_CACHE_MS = 5 * 60_000;
+
   /** The URL that loads a file into <img>, <video> or <audio>; undefined where the bridge has none. */
   function urlOf(item: MediaRef): string | undefined {
-    return useBridge().mediaUrl?.({ partition: item.partition, name: item.name });
+    const period = Math.floor(Date.now() / URL_CACHE_MS);
+    if (period !== urlsMadeIn) {
+      urls.clear();
+      urlsMadeIn = period;
+    }
+    const key = mediaKey(item);
+    let url = urls.get(key);
+    if (url === undefined) {
+      url = useBridge().mediaUrl?.({ partition: item.partition, name: item.name });
+      if (url !== undefined) urls.set(key, url);
+    }
+    return url;
   }
 
   const refsOf = (list: MediaRef[]): MediaRef[] => list.map(({ partition, name }) => ({ partition, name }));

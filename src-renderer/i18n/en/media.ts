@@ -12,6 +12,7 @@ export default {
   move: 'Move to gallery',
   moveHint: 'Images go to Pictures, videos to Videos, audio to Music (see Settings). Other files stay in the cache.',
   moveNotMedia: '{names} is not an image, video or audio file by its bytes (whatever its name or the server said), so it stays in the cache. Deselect it to move the rest. | {names} are not image, video or audio files by their bytes (whatever their names or the server said), so they stay in the cache. Deselect them to move the rest.',
+  moveOff: '{names} is not media by its bytes: deselect it to move the rest | {names} are not media by their bytes: deselect them to move the rest',
   notMedia: 'Not an image, video or audio file by its bytes: it cannot go to the gallery.',
   delete: 'Delete…',
   confirmDelete: 'Delete {n} file from the cache? | Delete {n} files from the cache?',
