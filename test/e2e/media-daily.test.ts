@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -17,6 +18,7 @@ import { startApp, type App } from './harness.js';
  * run. Each scenario leaves screenshots in test/e2e/screenshots/.
  */
 
+const require = createRequire(import.meta.url);
 let scratch: string;
 let launcher: string;
 let launchedFile: string;
@@ -154,6 +156,17 @@ async function rowButtonsUncovered(page: Page): Promise<{ checked: number; cover
   });
 }
 
+/** axe-core's serious and critical findings on the page as it is (run through the debugging protocol, which the page's CSP does not govern). */
+async function seriousViolations(page: Page, selector?: string): Promise<string[]> {
+  await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const found = await page.evaluate(async (within) => {
+    const axe = (window as unknown as { axe: { run(context: Element | Document): Promise<{ violations: Array<{ id: string; impact?: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run(within ? document.querySelector(within)! : document);
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
+  return found;
+}
+
 describe('rows and media agree (point 6)', () => {
   it('a file deleted in Media reads "Deleted" in Downloads, Open gives no old path, and Download again fetches it anew', async () => {
     const token = await download('/report.png', photo, 'image/png');
@@ -218,6 +231,8 @@ describe('rows and media agree (point 6)', () => {
     await expect.poll(() => image.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(640);
     expect(await viewer.locator('[data-testid="viewer-position"]').innerText()).toBe(`1 of ${expected.length}`);
     await app.shot('media-viewer');
+    // An accessibility engine finds nothing serious in the viewer (the grid under its backdrop is checked below, on its own).
+    expect(await seriousViolations(app.page, '[data-testid="media-viewer"]')).toEqual([]);
 
     await app.page.keyboard.press('ArrowRight');
     await expect.poll(() => viewer.getAttribute('data-name')).toBe('bloom.png');
@@ -249,6 +264,8 @@ describe('rows and media agree (point 6)', () => {
     await expect
       .poll(() => app.page.evaluate(() => document.activeElement?.closest('[data-testid="media-item"]')?.getAttribute('data-name')))
       .toBe(last);
+
+    expect(await seriousViolations(app.page, '[data-testid="media-view"]')).toEqual([]);
 
     // Search by name, and sort by size.
     await app.page.fill('[data-testid="media-search"]', 'chi');

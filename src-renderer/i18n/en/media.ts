@@ -19,7 +19,7 @@ export default {
   deleted: 'Deleted {n} file | Deleted {n} files',
   mass: 'mass storage',
   reveal: 'Show in folder',
-  revealOne: 'Show {name} in its folder',
+  revealOne: 'Show in folder: {name}',
   open: 'Open',
   openOne: 'Open {name}',
   openTitle: 'Open with the default app of the computer the engine runs on',

@@ -19,7 +19,7 @@ export default {
   deleted: '已删除 {n} 个文件 | 已删除 {n} 个文件',
   mass: '大容量存储',
   reveal: '在文件夹中显示',
-  revealOne: '在文件夹中显示 {name}',
+  revealOne: '在文件夹中显示：{name}',
   open: '打开',
   openOne: '打开 {name}',
   openTitle: '用引擎所在电脑上的默认应用打开',
