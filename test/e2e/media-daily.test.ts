@@ -223,6 +223,8 @@ describe('rows and media agree (point 6)', () => {
     await app.page.selectOption('[data-testid="media-sort"]', 'name');
     const expected = ['aurora.png', 'bloom.png', 'chime.wav', ...(webm ? ['drift.webm'] : []), 'fake.png', 'readme.txt'];
     await expect.poll(() => app.page.locator('[data-testid="media-item"]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')))).toEqual(expected);
+    await expect.poll(() => app.page.locator('[data-testid="media-item"][data-name="bloom.png"] img').evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(480);
+    await app.shot('media-library');
 
     await app.page.locator('[data-testid="media-item"][data-name="aurora.png"] [data-testid="media-thumb"]').click();
     const viewer = app.page.locator('[data-testid="media-viewer"]');
