@@ -7,6 +7,9 @@ import { i18n } from '../i18n/index.js';
 import { useNotices } from './notices.js';
 import { reportShellResult } from './shell-result.js';
 
+/** What this store says belongs to the Media view, whichever view shows when an answer comes back. */
+const MEDIA_VIEW = { view: 'media' } as const;
+
 /** One selection key per file: the partition and the name never collide together. */
 export const mediaKey = (ref: MediaRef): string => `${ref.partition}:${ref.name}`;
 
@@ -74,7 +77,7 @@ export const useMedia = defineStore('media', () => {
       const present = new Set(items.value.map(mediaKey));
       selected.value = new Set([...selected.value].filter((k) => present.has(k)));
     } catch (error) {
-      useNotices().error(error);
+      useNotices().error(error, MEDIA_VIEW);
     } finally {
       loading.value = false;
       loaded.value = true;
@@ -172,7 +175,7 @@ export const useMedia = defineStore('media', () => {
     const notices = useNotices();
     const ok: MediaOutcome[] = [];
     for (const outcome of outcomes) {
-      if (outcome.error) notices.error(outcome.error);
+      if (outcome.error) notices.error(outcome.error, MEDIA_VIEW);
       else ok.push(outcome);
     }
     return ok;
@@ -184,7 +187,7 @@ export const useMedia = defineStore('media', () => {
     try {
       await action(refsOf(list));
     } catch (error) {
-      useNotices().error(error);
+      useNotices().error(error, MEDIA_VIEW);
     } finally {
       busy.value = false;
       await load();
@@ -200,7 +203,7 @@ export const useMedia = defineStore('media', () => {
       const gone = new Set(done.map((o) => mediaKey(o.ref)));
       selected.value = new Set([...selected.value].filter((k) => !gone.has(k)));
     }, list);
-    if (removed > 0) useNotices().info(i18n.global.t('media.deleted', { n: removed }, removed));
+    if (removed > 0) useNotices().info(i18n.global.t('media.deleted', { n: removed }, removed), MEDIA_VIEW);
     return removed;
   }
 
@@ -226,10 +229,10 @@ export const useMedia = defineStore('media', () => {
   async function showFile(channel: 'shell.reveal' | 'shell.open', item: MediaRef): Promise<string | undefined> {
     try {
       const result = await useBridge().invoke(channel, { partition: item.partition, name: item.name });
-      reportShellResult(result);
+      reportShellResult(result, MEDIA_VIEW);
       return result.path;
     } catch (error) {
-      useNotices().error(error);
+      useNotices().error(error, MEDIA_VIEW);
       return undefined;
     }
   }
