@@ -33,6 +33,11 @@ export const channels = {
   'tasks.cancel': { input: tokenInputSchema, result: null as unknown as TaskRecord },
   'tasks.retry': { input: retryInputSchema, result: null as unknown as TaskRecord },
   'tasks.remove': { input: removeInputSchema, result: null as unknown as { token: string } },
+  /**
+   * A completed task whose file is gone (`fileMissing`): the same download again (its URL, headers, file
+   * name, checksum, speed limit and profile) as a new task, which takes the old one's place in the list.
+   */
+  'tasks.downloadAgain': { input: tokenInputSchema, result: null as unknown as TaskRecord },
   'gallery.move': { input: galleryInputSchema, result: null as unknown as { token: string; path: string } },
   'devices.list': { input: emptyInputSchema, result: null as unknown as DeviceProfile[] },
   'devices.save': { input: deviceProfileSchema, result: null as unknown as DeviceProfile },
@@ -43,9 +48,9 @@ export const channels = {
   'media.list': { input: emptyInputSchema, result: null as unknown as MediaItem[] },
   'media.remove': { input: mediaRefsInputSchema, result: null as unknown as MediaOutcome[] },
   'media.moveToGallery': { input: mediaRefsInputSchema, result: null as unknown as MediaOutcome[] },
-  /** Show a task's file or a media file in the file manager (the browser host answers with the path only). */
+  /** Show a task's file or a media file in the file manager of the machine the engine runs on. */
   'shell.reveal': { input: revealInputSchema, result: null as unknown as ShellResult },
-  /** Open a task's file or a media file with the system's default app (Electron only). */
+  /** Open a task's file or a media file with that machine's default app (images, video and audio only). */
   'shell.open': { input: revealInputSchema, result: null as unknown as ShellResult },
 } as const;
 
@@ -58,8 +63,14 @@ export interface MediaOutcome {
 
 export interface ShellResult {
   path: string;
-  /** false where the transport cannot reach the desktop (the browser host): the UI shows the path instead. */
+  /** false when nothing was opened or shown: the UI shows the path instead. */
   done: boolean;
+  /**
+   * Why not, when `done` is false: `not-media`, "open" refused a file that is not an image, video or
+   * audio file (it could run as a program); `unavailable`, this front door has no desktop to reach or
+   * the system's launcher failed.
+   */
+  reason?: 'not-media' | 'unavailable';
 }
 
 export interface EngineInfo {
@@ -70,6 +81,8 @@ export interface EngineInfo {
   version: string;
   /** Set when the store file could not be read and was kept aside. */
   storeRecovery?: { keptAs: string; reason: string };
+  /** The folders move to gallery uses where the settings leave a kind empty, as absolute paths. */
+  galleryDefaults?: { image: string; video: string; audio: string };
 }
 
 /**

@@ -29,6 +29,17 @@ export interface TaskRecord {
   path?: string;
   /** Where move-to-gallery put the file; the cache copy is gone then. */
   galleryPath?: string;
+  /**
+   * A completed task whose file is no longer on disk (deleted in Media, or outside the app): the window
+   * shows "Deleted" and offers to download it again. Set by the router on what it answers, never stored.
+   */
+  fileMissing?: boolean;
+  /**
+   * The name the server's answer suggests (Content-Disposition, the URL after redirects, the type), known
+   * while the task runs, before the file takes its final name (which may differ by a `-1` suffix). Set
+   * by the router on what it answers, never stored.
+   */
+  suggestedName?: string;
   mime?: string;
   /** Fail code and message when failed or cancelled. */
   code?: number;

@@ -7,6 +7,7 @@ import { defaultDataDir } from '../core/paths.js';
 import { VERSION } from '../core/version.js';
 import { openEngine } from '../host/access.js';
 import { createPageHandler } from '../host/browser-host.js';
+import { desktopOpen } from '../host/desktop-open.js';
 import { waitForTask, withEngine } from './engine-session.js';
 import { createOutput, type Output } from './output.js';
 
@@ -209,8 +210,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('run the engine and the browser host API for this data dir, and print the URL')
     .addOption(dataDirOption())
     .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', parsePort, 0)
-    .action(async (opts: { dataDir?: string; port: number }) => {
-      const access = await openEngine({ dataDir: dataDirOf(opts), mode: 'run', port: opts.port, pages: createPageHandler, engine: { ownsProcess: true } });
+    .option('--gallery-dir <dir>', "stands in for the user's home when moving to the gallery: DIR/Pictures/Vela Companion/…")
+    .action(async (opts: { dataDir?: string; port: number; galleryDir?: string }) => {
+      const galleryHome = opts.galleryDir ? path.resolve(opts.galleryDir) : undefined;
+      const access = await openEngine({
+        dataDir: dataDirOf(opts),
+        mode: 'run',
+        port: opts.port,
+        pages: createPageHandler,
+        engine: { ownsProcess: true, galleryHome },
+        // The page's Open and Show in folder act on this machine, the user's own (host/desktop-open.ts).
+        shell: desktopOpen({ launcher: process.env.VELA_OPENER }),
+      });
       if (access.kind === 'remote') {
         process.stderr.write(`an engine already runs for this data dir (pid ${access.holder.pid}) at http://127.0.0.1:${access.holder.port}/\n`);
         return setExit(EXIT_FAIL);

@@ -51,7 +51,7 @@ export interface OpenOptions {
   onStoreRecovered?: (recovery: { keptAs: string; reason: string }) => void;
   /** Serves the renderer and media for the browser host, given the engine and the launch's secret. */
   pages?: (engine: Engine, secret: string) => HostOptions['fallback'];
-  /** Reveal/open for the front door (the Electron shell); the browser host can only answer with paths. */
+  /** Reveal/open for the front door (the Electron shell, the browser host's `open`); without one, paths only. */
   shell?: DesktopShell;
 }
 
@@ -118,7 +118,7 @@ export async function openEngine(options: OpenOptions): Promise<EngineAccess> {
       dataDir: options.dataDir,
       version: VERSION,
       storeRecovery: store.recovery,
-    }), options.shell);
+    }), options.shell, { galleryHome: options.engine?.galleryHome, env: options.engine?.env });
   } catch (error) {
     await host.close();
     release();

@@ -7,6 +7,7 @@ import { useBridge } from '../bridge.js';
 import { errorText } from '../components/downloads/failure-text.js';
 import { i18n } from '../i18n/index.js';
 import { useNotices } from './notices.js';
+import { reportShellResult } from './shell-result.js';
 
 /**
  * The Downloads view's state: every task the engine knows, kept for tens of thousands of entries.
@@ -52,7 +53,7 @@ export interface StartInput {
 export type CommonOptions = Omit<StartInput, 'url'>;
 
 /** What a row's buttons ask for; the view turns each into a store action (some after a question). */
-export type TaskAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'retryNewUrl' | 'retryHeaders' | 'remove' | 'reveal' | 'open';
+export type TaskAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'retryNewUrl' | 'retryHeaders' | 'remove' | 'reveal' | 'open' | 'downloadAgain';
 
 export type StartOutcome = { ok: true; token: string } | { ok: false; error: ErrorData };
 
@@ -84,16 +85,17 @@ function lastSegment(url: string): string {
 }
 
 /** image / video / audio by MIME type, else by the extension of the file name or the URL's last segment. */
-export function kindOf(task: Pick<TaskRecord, 'mime' | 'name' | 'requestedFilename' | 'url'>): MediaKindOrOther {
+export function kindOf(task: Pick<TaskRecord, 'mime' | 'name' | 'requestedFilename' | 'suggestedName' | 'url'>): MediaKindOrOther {
   const major = task.mime?.split('/')[0]?.toLowerCase();
   if (major === 'image' || major === 'video' || major === 'audio') return major;
-  const ext = extensionOf(task.name) || extensionOf(task.requestedFilename) || extensionOf(lastSegment(task.url));
+  const ext = extensionOf(task.name) || extensionOf(task.requestedFilename) || extensionOf(task.suggestedName) || extensionOf(lastSegment(task.url));
   for (const kind of ['image', 'video', 'audio'] as const) if (EXTENSIONS[kind].has(ext)) return kind;
   return 'other';
 }
 
-export function displayNameOf(task: Pick<TaskRecord, 'description' | 'name' | 'requestedFilename' | 'url'>): string {
-  return task.description || task.name || task.requestedFilename || lastSegment(task.url) || task.url;
+/** The row's title: the final name once there is one, before that the name the server's answer gave (`suggestedName`). */
+export function displayNameOf(task: Pick<TaskRecord, 'description' | 'name' | 'requestedFilename' | 'suggestedName' | 'url'>): string {
+  return task.description || task.name || task.requestedFilename || task.suggestedName || lastSegment(task.url) || task.url;
 }
 
 /**
@@ -164,7 +166,7 @@ const COMPARATORS: Record<SortKey, (a: TaskView, b: TaskView) => number> = {
 };
 
 /** Fields of a record that decide where the task sits in the filtered, sorted list. */
-const LIST_FIELDS = ['state', 'mime', 'name', 'requestedFilename', 'description', 'url', 'total', 'createdAt'] as const;
+const LIST_FIELDS = ['state', 'mime', 'name', 'requestedFilename', 'suggestedName', 'description', 'url', 'total', 'createdAt'] as const;
 
 const t = (key: string, named: Record<string, unknown> = {}): string => i18n.global.t(key, named);
 /** A message with plural forms (`one | many`), chosen by n. */
@@ -585,12 +587,26 @@ export const useDownloads = defineStore('downloads', () => {
     return done;
   }
 
-  /** Where the desktop cannot be reached (the browser host), the path is shown instead. */
+  /** Where nothing could be opened or shown, the path is shown instead (and why). */
   async function showFile(channel: 'shell.reveal' | 'shell.open', token: string): Promise<string | undefined> {
     const result = await attempt(() => useBridge().invoke(channel, { token }));
-    if (!result) return undefined;
-    if (!result.done) useNotices().info(t('common.pathShown', { path: result.path }));
+    if (!result) {
+      // The file may be gone since the list was read: the row then says "Deleted".
+      const record = await useBridge().invoke('tasks.get', { token }).catch(() => undefined);
+      if (record) upsert(record);
+      return undefined;
+    }
+    reportShellResult(result);
     return result.path;
+  }
+
+  /** A finished download whose file is gone, fetched again: the new task takes the old row's place. */
+  async function downloadAgain(token: string): Promise<string | undefined> {
+    const task = await attempt(() => useBridge().invoke('tasks.downloadAgain', { token }));
+    if (!task) return undefined;
+    forget(token);
+    upsert(task);
+    return task.token;
   }
 
   const reveal = (token: string): Promise<string | undefined> => showFile('shell.reveal', token);
@@ -627,6 +643,7 @@ export const useDownloads = defineStore('downloads', () => {
     remove,
     reveal,
     open,
+    downloadAgain,
     keptHeaderList,
     keepHeaders,
     forgetHeaders,

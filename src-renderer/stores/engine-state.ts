@@ -21,11 +21,12 @@ export const useEngineState = defineStore('engineState', () => {
       if (change.state === 'crashed') {
         // One notice while it is down, however many attempts it takes.
         if (downNotice !== undefined) notices.dismiss(downNotice);
-        downNotice = notices.push('error', t('engine.crashed', { detail: change.detail ?? '' }));
+        // The whole window's, and it lasts as long as the engine is down.
+        downNotice = notices.push('error', t('engine.crashed', { detail: change.detail ?? '' }), undefined, { view: null, sticky: true });
       } else if (change.state === 'running' && change.restarts > 0) {
         if (downNotice !== undefined) notices.dismiss(downNotice);
         downNotice = undefined;
-        notices.info(t('engine.back'));
+        notices.info(t('engine.back'), { view: null });
         const downloads = useDownloads();
         if (downloads.loaded) void downloads.load();
       }

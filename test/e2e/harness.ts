@@ -26,13 +26,21 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** `env`: more environment for `serve` (e.g. VELA_RETRY_BASE_MS for shorter waits between attempts). */
-export async function startApp(options: { locale?: string; env?: Record<string, string> } = {}): Promise<App> {
+export interface AppOptions {
+  locale?: string;
+  viewport?: { width: number; height: number };
+  /** More arguments for `serve` (e.g. `--gallery-dir DIR`). */
+  args?: string[];
+  /** More environment for `serve` (e.g. `VELA_OPENER`, the launcher that stands in for the system's). */
+  env?: Record<string, string>;
+}
+
+export async function startApp(options: AppOptions = {}): Promise<App> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-e2e-'));
   const galleryHome = path.join(dataDir, 'home');
-  const { child: server, url } = await spawnServe(dataDir, galleryHome, options.env);
+  const { child: server, url } = await spawnServe(dataDir, galleryHome, options.args, options.env);
   const browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: options.locale ?? 'en-US' });
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, locale: options.locale ?? 'en-US' });
   const page = await context.newPage();
   await page.goto(url);
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -56,10 +64,10 @@ export async function startApp(options: { locale?: string; env?: Record<string, 
 }
 
 /** `vela-companion serve` on a data dir (any free port), and the URL with the secret it printed. */
-export async function spawnServe(dataDir: string, home: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vela-companion.js'), 'serve', '--data-dir', dataDir, '--port', '0'], {
+export async function spawnServe(dataDir: string, home: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vela-companion.js'), 'serve', '--data-dir', dataDir, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') },
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), ...env },
   });
   return { child, url: await firstLine(child) };
 }

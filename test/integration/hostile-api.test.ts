@@ -202,6 +202,7 @@ const FIELDS: Record<ChannelName, readonly string[]> = {
   'tasks.cancel': ['token'],
   'tasks.retry': ['token', 'url', 'device'],
   'tasks.remove': ['token', 'deleteFile'],
+  'tasks.downloadAgain': ['token'],
   'gallery.move': ['token', 'galleryHome'],
   'devices.list': [],
   'devices.save': ['id', 'name', 'supported', 'link', 'device', 'builtin'],
@@ -217,7 +218,7 @@ const FIELDS: Record<ChannelName, readonly string[]> = {
 };
 
 /** Channels where a string that is simply unknown (a token never issued) is a 1001, not a 202. */
-const TOKEN_CHANNELS = new Set<string>(['tasks.get', 'tasks.wait', 'tasks.pause', 'tasks.resume', 'tasks.cancel', 'tasks.retry', 'tasks.remove', 'gallery.move', 'shell.reveal', 'shell.open']);
+const TOKEN_CHANNELS = new Set<string>(['tasks.get', 'tasks.wait', 'tasks.pause', 'tasks.resume', 'tasks.cancel', 'tasks.retry', 'tasks.remove', 'tasks.downloadAgain', 'gallery.move', 'shell.reveal', 'shell.open']);
 
 // ---------------------------------------------------------------------------------------------------
 // URLs
@@ -577,7 +578,8 @@ describe('media paths', () => {
     for (const channel of ['shell.reveal', 'shell.open'] as const) {
       expect((await viaRouter(channel, { partition: 'cache', name: 'face.png' })).reply, channel).toEqual({
         ok: true,
-        value: { path: path.join(cacheDir, 'face.png'), done: false },
+        // No desktop behind this router: the path only, and why.
+        value: { path: path.join(cacheDir, 'face.png'), done: false, reason: 'unavailable' },
       });
     }
     // An empty name is refused by the schema itself.

@@ -92,15 +92,14 @@ describe('Media view', () => {
     expect(image.find('[data-testid="media-size"]').text()).toBe('2.0 KiB');
     expect(image.find('[data-testid="media-type"]').text()).toBe('image/png');
 
+    // A video's thumbnail is its first frame (no controls: a click opens the viewer, which plays it).
     const video = card(w, 'clip.mp4').find('video[data-testid="media-video"]');
     expect(video.exists()).toBe(true);
     expect(video.attributes('src')).toBe(h.bridge.mediaUrl!({ partition: 'cache', name: 'clip.mp4' }));
-    expect(video.attributes('controls')).toBeDefined();
+    expect(video.attributes('controls')).toBeUndefined();
     expect(card(w, 'clip.mp4').find('[data-testid="media-size"]').text()).toBe('4.9 KiB');
 
-    const audio = card(w, 'song.mp3').find('audio[data-testid="media-audio"]');
-    expect(audio.exists()).toBe(true);
-    expect(audio.attributes('src')).toBe(h.bridge.mediaUrl!({ partition: 'cache', name: 'song.mp3' }));
+    expect(card(w, 'song.mp3').find('[data-testid="media-audio-tile"]').exists()).toBe(true);
     expect(card(w, 'song.mp3').find('[data-testid="media-size"]').text()).toBe('3.0 MiB');
     expect(card(w, 'song.mp3').find('[data-testid="media-type"]').text()).toBe('audio/mpeg');
 
@@ -270,6 +269,55 @@ describe('Media view', () => {
     await w.find('[data-testid="media-filter"]').setValue('audio');
     expect(names(w)).toEqual(['song.mp3']);
     await w.find('[data-testid="media-filter"]').setValue('video');
+    expect(w.find('[data-testid="media-empty-filter"]').exists()).toBe(true);
+  });
+
+  it('opens a file at full size from its thumbnail, steps with the arrow keys and closes with Escape', async () => {
+    for (const name of ['pic.png', 'clip.mp4', 'song.mp3', 'notes.txt'] as const) await download(name);
+    const w = mountView();
+    useMedia().sortKey = 'name';
+    await until(() => names(w).join() === 'clip.mp4,notes.txt,pic.png,song.mp3', 'four files by name');
+    const viewer = () => w.find('[data-testid="media-viewer"]');
+    const key = (name: string): void => void window.dispatchEvent(new KeyboardEvent('keydown', { key: name, bubbles: true }));
+
+    await card(w, 'clip.mp4').find('[data-testid="media-thumb"]').trigger('click');
+    await until(() => viewer().exists(), 'the viewer');
+    expect(viewer().attributes('data-name')).toBe('clip.mp4');
+    expect(viewer().find('video[data-testid="viewer-video"]').attributes('controls')).toBeDefined();
+    expect(viewer().find('[data-testid="viewer-position"]').text()).toBe('1 of 4');
+    expect(viewer().find('[data-testid="viewer-prev"]').attributes('disabled')).toBeDefined();
+
+    key('ArrowRight');
+    await until(() => viewer().attributes('data-name') === 'notes.txt', 'the next file');
+    expect(viewer().find('[data-testid="viewer-no-preview"]').exists()).toBe(true);
+    expect(viewer().find('[data-testid="viewer-open"]').exists()).toBe(false);
+    key('ArrowRight');
+    await until(() => viewer().attributes('data-name') === 'pic.png', 'the image');
+    expect(viewer().find('img[data-testid="viewer-image"]').attributes('src')).toBe(h.bridge.mediaUrl!({ partition: 'cache', name: 'pic.png' }));
+    key('ArrowRight');
+    await until(() => viewer().attributes('data-name') === 'song.mp3', 'the audio file');
+    expect(viewer().find('audio[data-testid="viewer-audio"]').attributes('controls')).toBeDefined();
+    // The last one stays the last one.
+    key('ArrowRight');
+    await flush(20);
+    expect(viewer().attributes('data-name')).toBe('song.mp3');
+    key('ArrowLeft');
+    await until(() => viewer().attributes('data-name') === 'pic.png', 'back one');
+    key('Escape');
+    await until(() => !viewer().exists(), 'the viewer closed');
+  });
+
+  it('searches by name and sorts', async () => {
+    for (const name of ['pic.png', 'clip.mp4', 'song.mp3', 'notes.txt'] as const) await download(name);
+    const w = mountView();
+    await until(() => names(w).length === 4, 'four files');
+    await w.find('[data-testid="media-sort"]').setValue('size');
+    expect(names(w)).toEqual(['song.mp3', 'clip.mp4', 'pic.png', 'notes.txt']);
+    await w.find('[data-testid="media-sort"]').setValue('name');
+    expect(names(w)).toEqual(['clip.mp4', 'notes.txt', 'pic.png', 'song.mp3']);
+    await w.find('[data-testid="media-search"]').setValue('O');
+    expect(names(w)).toEqual(['notes.txt', 'song.mp3']);
+    await w.find('[data-testid="media-search"]').setValue('zzz');
     expect(w.find('[data-testid="media-empty-filter"]').exists()).toBe(true);
   });
 

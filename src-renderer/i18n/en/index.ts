@@ -4,9 +4,10 @@ import devices from './devices.js';
 import downloads from './downloads.js';
 import engine from './engine.js';
 import failures from './failures.js';
+import files from './files.js';
 import media from './media.js';
 import queue from './queue.js';
 import settings from './settings.js';
 import transfer from './transfer.js';
 
-export const en = { ...common, downloads, media, devices, console: consoleMessages, settings, engine, failures, queue, transfer };
+export const en = { ...common, downloads, media, devices, console: consoleMessages, settings, engine, failures, queue, transfer, files };

@@ -15,6 +15,7 @@ export default {
   gallery: 'Gallery folders',
   galleryHint: 'Where move to gallery puts files. Empty uses the default folder.',
   galleryDir: { image: 'Images', video: 'Videos', audio: 'Audio' },
+  galleryDefaultPath: 'Default: {path}',
   galleryDefault: {
     image: 'Default: Pictures/Vela Companion',
     video: 'Default: Videos/Vela Companion',

@@ -15,6 +15,7 @@ export default {
   gallery: '图库文件夹',
   galleryHint: '“移到图库”存放文件的位置。留空则使用默认文件夹。',
   galleryDir: { image: '图片', video: '视频', audio: '音频' },
+  galleryDefaultPath: '默认：{path}',
   galleryDefault: {
     image: '默认：Pictures/Vela Companion',
     video: '默认：Videos/Vela Companion',
