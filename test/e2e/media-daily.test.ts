@@ -372,7 +372,7 @@ describe('open and show in folder in the browser host (point 7)', () => {
     const tools = await app.page.locator('[data-testid="task-row"]', { hasText: 'tool-' }).all();
     for (const row of tools.slice(0, 3)) await row.locator('[data-testid="task-open"]').click();
     await addDownload(app.page, 'ftp://example.com/x.bin');
-    const error = app.page.locator('[data-testid="notice"][data-kind="error"]', { hasText: 'ftp' });
+    const error = app.page.locator('[data-testid="notice"][data-kind="error"]', { hasText: 'Only http and https links' });
     await error.waitFor();
     await expect.poll(() => app.page.locator('[data-testid="notice"]').count()).toBeGreaterThanOrEqual(4);
     const layout = await rowButtonsUncovered(app.page);

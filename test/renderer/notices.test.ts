@@ -5,6 +5,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NOTICE_MS, useNotices } from '../../src-renderer/stores/notices.js';
+import { errorText } from '../../src-renderer/components/downloads/failure-text.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -23,7 +24,7 @@ describe('notices', () => {
     notices.info('saved');
     notices.error({ code: 202, message: 'bad link' });
     vi.advanceTimersByTime(NOTICE_MS.info + 300);
-    expect(texts()).toEqual(['bad link']);
+    expect(texts()).toEqual([errorText({ code: 202, message: 'bad link' })]);
     vi.advanceTimersByTime(NOTICE_MS.error - NOTICE_MS.info);
     expect(texts()).toEqual([]);
   });
@@ -51,7 +52,7 @@ describe('notices', () => {
     vi.advanceTimersByTime(NOTICE_MS.error * 2);
     expect(texts()).toEqual(['engine down']);
     notices.setView('media');
-    expect(texts()).toEqual(['cannot move', 'engine down']);
+    expect(texts()).toEqual([errorText({ code: 1000, message: 'cannot move' }), 'engine down']);
     vi.advanceTimersByTime(NOTICE_MS.error + 300);
     // The window-wide, sticky one stays until dismissed.
     expect(texts()).toEqual(['engine down']);
