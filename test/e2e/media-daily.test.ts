@@ -496,8 +496,10 @@ describe('ten thousand cached files (point 12)', () => {
     page.off('request', onRequest);
     const p95 = frames[Math.floor(frames.length * 0.95)]!;
     console.log(`media grid, 10,000 files: frame p95 ${p95.toFixed(1)} ms, median ${frames[frames.length >> 1]!.toFixed(1)} ms; ${previews.length} previews fetched while scrolling`);
-    // The cards passed: about 150 frames × 180 px over 248 px rows of 4 (some 430 cards). Their previews wait.
-    expect(previews.length).toBeLessThan(30);
+    // The cards passed: about 150 frames × 180 px over 248 px rows of 4 (some 430 cards). Their previews
+    // wait. On a loaded machine one slow frame (> the virtualiser's 150 ms rest delay) lets the cards of
+    // that moment load (32 were seen in a CI run); fetching as the cards pass would be hundreds.
+    expect(previews.length).toBeLessThan(100);
     // Shared, loaded CPUs here (the same loop over the 10,000-task list measures 20-60 ms): a generous
     // bound that still fails when every card is in the DOM.
     expect(p95).toBeLessThan(150);
