@@ -136,6 +136,7 @@ describe('the question before a pause that loses the bytes', () => {
     expect(dialog.text()).toContain('121.0 MiB');
     const keep = w.get('[data-testid="pause-confirm-keep"]').element as HTMLElement;
     const pause = w.get('[data-testid="pause-confirm-pause"]').element as HTMLElement;
+    await nextTick(); // the dialog moves focus in once it is rendered (useFocusTrap)
     expect(document.activeElement).toBe(keep);
     const key = (init: KeyboardEventInit): KeyboardEvent => {
       const event = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init });
@@ -154,6 +155,7 @@ describe('the question before a pause that loses the bytes', () => {
     expect(w.emitted('close')).toHaveLength(1);
     expect(w.emitted('confirm')).toBeUndefined();
     w.unmount();
+    await nextTick();
     expect(document.activeElement).toBe(opener);
   });
 });
