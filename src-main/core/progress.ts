@@ -94,11 +94,15 @@ export class ProgressReporter {
     let window = this.#windows.get(run);
     const last = window?.samples.at(-1);
     if (!window || last === undefined || run.lastBytes < last.bytes) {
-      // A new run, or one that started over from fewer bytes: the window starts at the last report
-      // (where `lastBytes` stands), one interval ago.
-      window = { samples: [{ at: now - this.intervalMs, bytes: run.lastBytes }], movedAt: now - this.intervalMs };
+      // A new run, or one that started over from fewer bytes: the window starts now. Not "one interval
+      // ago": a run starts anywhere between two reports, and a report may come late on a busy machine,
+      // so the bytes so far may have taken far longer or shorter than an interval (a 100 KiB/s cap read
+      // 120 KiB/s that way). Its first report says no speed yet.
+      // (Quiet time, for "Stalled", does count from about when the run began: one interval ago.)
+      window = { samples: [{ at: now, bytes: run.bytes }], movedAt: now - this.intervalMs };
       this.#windows.set(run, window);
       run.speed = 0;
+      return { rate: 0, quietMs: this.intervalMs };
     }
     const { samples } = window;
     if (run.bytes !== samples.at(-1)!.bytes) window.movedAt = now;

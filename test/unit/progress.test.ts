@@ -61,9 +61,28 @@ describe('the speed and ETA a running task reports', () => {
     for (let i = 0; i < 8; i++) r.tick(250, 100_000);
     r.run.bytes = 0;
     r.run.lastBytes = 0; // what session.ts does when an answer restarts the file
+    // The first report after the restart has no speed yet (the old run's rate is not carried over)...
+    const first = r.tick(250, 10_000);
+    expect(first.speed).toBe(0);
+    expect(first.eta).toBeNull();
+    // ...the next one measures from there.
     const p = r.tick(250, 10_000);
     expect(p.speed).toBe(40_000);
-    expect(p.eta).toBeCloseTo((10_000_000 - 10_000) / 40_000);
+    expect(p.eta).toBeCloseTo((10_000_000 - 20_000) / 40_000);
+  });
+});
+
+describe('a run whose first report comes late (a busy machine)', () => {
+  it('does not read the bytes before its first report as one interval\'s worth', () => {
+    const r = rig(10_000_000);
+    // 100 kB/s, but the first report comes 600 ms after the run started (not 250 ms).
+    const first = r.tick(600, 60_000);
+    expect(first.speed).toBe(0);
+    for (let i = 0; i < 12; i++) {
+      const p = r.tick(250, 25_000);
+      expect(p.speed).toBeLessThanOrEqual(100_000);
+    }
+    expect(r.batches.at(-1)!.speed).toBe(100_000);
   });
 });
 
