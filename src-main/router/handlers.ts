@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { FailCode, VelaError } from '../../src-shared/codes.js';
 import type { EngineInfo, ShellResult } from '../../src-shared/channels.js';
 import type { TaskRecord } from '../../src-shared/types.js';
+import { validateHeaders, validateUrl } from '../../src-shared/validate.js';
 import { downloadAgain } from '../core/download-again.js';
 import type { Engine } from '../core/engine.js';
 import { MediaLibrary } from '../core/media.js';
@@ -71,6 +72,10 @@ export function createHandlers(
     'tasks.resume': ({ token }) => decorated(engine.resume(token)),
     'tasks.cancel': ({ token }) => decorated(engine.cancel(token)),
     'tasks.retry': ({ token, url, header, device }) => {
+      // What the retry itself refuses (a bad link or header, 202) is refused before the profile changes:
+      // a refusal changes nothing.
+      if (url !== undefined) validateUrl(url);
+      if (header !== undefined) validateHeaders(header);
       if (device !== undefined) switchProfileForRetry(engine.store, engine.profiles, token, device);
       return decorated(engine.retry(token, url, header));
     },

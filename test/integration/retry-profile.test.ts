@@ -69,6 +69,15 @@ describe('retry under another device profile', () => {
     expect(h.engine.get(token)).toMatchObject({ state: 'failed', profileId: 'watch-s4' });
   });
 
+  it('a retry refused for its link or headers (202) leaves the profile as it was', async () => {
+    const token = await failedUnder('watch-s4');
+    const badHeader = await router.call('tasks.retry', { token, device: 'desktop', header: { 'bad name': 'x' } });
+    expect(badHeader.ok ? 0 : badHeader.error.code).toBe(FailCode.IllegalArgument);
+    const badUrl = await router.call('tasks.retry', { token, device: 'desktop', url: 'ftp://example.com/x.bin' });
+    expect(badUrl.ok ? 0 : badUrl.error.code).toBe(FailCode.IllegalArgument);
+    expect(h.engine.get(token)).toMatchObject({ state: 'failed', profileId: 'watch-s4' });
+  });
+
   it('refuses a task that cannot be retried before touching its profile', async () => {
     server.setFile('/slow.bin', { body: randomBytesSeeded(200_000, 2), bytesPerSecond: 50_000 });
     const { token } = ok<{ token: string }>(await router.call('download.start', { url: server.urlFor('/slow.bin'), device: 'watch-s4' }));
