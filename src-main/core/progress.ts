@@ -16,6 +16,8 @@ export interface ProgressRun {
  * 143 KiB/s under a 100 KiB/s cap); it still follows a real change within the window.
  */
 export const SPEED_WINDOW_MS = 5_000;
+/** The shortest span a speed is given for (a run's first second shows none). */
+const MIN_SPAN_MS = 1_000;
 /**
  * The window's rate still steps by one burst per window as bursts enter and leave it (±13 % for 64 KiB
  * every 1.3 s); an exponential average with this time constant on top irons that out for ~1 s of lag.
@@ -111,6 +113,9 @@ export class ProgressReporter {
     while (samples.length > 2 && samples[1]!.at <= now - SPEED_WINDOW_MS) samples.shift();
     const first = samples[0]!;
     const span = now - first.at;
-    return { rate: span > 0 ? (Math.max(0, run.bytes - first.bytes) * 1000) / span : 0, quietMs: now - window.movedAt };
+    // Over a shorter span a limiter's 50 ms burst and one pacing slice are a large part of the bytes (a
+    // 100 KiB/s cap read 120 KiB/s after 250 ms): no figure until a second has been measured.
+    if (span < MIN_SPAN_MS) return { rate: 0, quietMs: now - window.movedAt };
+    return { rate: (Math.max(0, run.bytes - first.bytes) * 1000) / span, quietMs: now - window.movedAt };
   }
 }
